@@ -1,0 +1,24 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'test/cluster/k8s/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    // Pure cores must not reach the world: no clocks, timers, sockets or API clients.
+    files: ['packages/*/src/allocator/**/*.ts', 'packages/*/src/election/**/*.ts', 'packages/*/src/announce/**/*.ts', 'packages/*/src/packet/codec/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@kubernetes/*', 'node:net', 'node:dgram', 'node:timers*', 'pino'] }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'Date'],
+    },
+  },
+);
