@@ -1,3 +1,4 @@
+import type {} from 'vitest';
 // The contract between the cluster-in-a-box and everything that uses it: `npm run
 // cluster:up` prints one ClusterInfo as its last stdout line, and the e2e global setup
 // provides it to tests through vitest's `inject('cluster')`.
@@ -48,6 +49,7 @@ export interface ClusterInfo {
   bridge: BridgeInfo;
 }
 
+// Lets e2e tests call `inject('cluster')` with this type.
 declare module 'vitest' {
   export interface ProvidedContext {
     cluster: ClusterInfo;

@@ -1,0 +1,21 @@
+// kubectl with the cluster's admin kubeconfig (or another one for RBAC checks).
+import { run, type RunOptions } from './exec.js';
+
+export interface KubectlTarget {
+  kubectl: string;
+  kubeconfig: string;
+}
+
+export async function kubectl(t: KubectlTarget, args: string[], opts: RunOptions = {}) {
+  return run(t.kubectl, ['--kubeconfig', t.kubeconfig, ...args], opts);
+}
+
+/** `kubectl apply -f -` of a manifest string; resolves kubectl's stdout. */
+export async function applyYaml(t: KubectlTarget, yaml: string, extra: string[] = []): Promise<string> {
+  return (await kubectl(t, ['apply', '-f', '-', ...extra], { input: yaml })).stdout;
+}
+
+export async function getJson<T = unknown>(t: KubectlTarget, args: string[]): Promise<T> {
+  const { stdout } = await kubectl(t, ['get', ...args, '-o', 'json']);
+  return JSON.parse(stdout) as T;
+}
