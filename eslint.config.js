@@ -4,6 +4,11 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'test/cluster/k8s/**'] },
   js.configs.recommended,
+  {
+    // Plain JS files (the netlab responder, this config) run on Node.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
