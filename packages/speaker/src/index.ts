@@ -1,1 +1,18 @@
-export {};
+// Public surface of @ironlb/speaker: the packet layer (codecs, the PacketSocket port and
+// its AF_PACKET implementation), the announcer state machine and its runtime, and
+// interface discovery.
+export * from './packet/codec/index.js';
+export * from './packet/bpf.js';
+export * from './packet/packet-socket.js';
+export * from './packet/socket-error.js';
+export { interfaceInfo, nativeStats, openPacketSocket, type NativeInterfaceInfo } from './packet/native-socket.js';
+
+export { Announcer, type AnnouncerOptions } from './announce/announcer.js';
+export * from './announce/config.js';
+export * from './announce/counters.js';
+export * from './announce/types.js';
+export { createResponder, type Responder, type ResponderDeps, type ResponderEvent } from './announce/runtime.js';
+
+export * from './interfaces/types.js';
+export * from './interfaces/select.js';
+export * from './interfaces/sysfs-lister.js';

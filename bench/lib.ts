@@ -1,0 +1,131 @@
+// Shared plumbing of the cluster benchmarks: a cluster-in-a-box owned by the bench, the
+// controller running as its own ServiceAccount, bulk Service creation, and a watch that
+// timestamps when each Service's ingress IP appears.
+import { readFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
+import { up, down } from '../test/cluster/cluster.js';
+import { kubectl, applyYaml } from '../test/cluster/kubectl.js';
+import { startController, type RunningComponent } from '../test/cluster/components.js';
+import { freePort } from '../test/cluster/control-plane.js';
+import { waitFor } from '../test/cluster/exec.js';
+import { repoRoot } from '../test/cluster/cluster.js';
+import type { ClusterInfo } from '../test/cluster/types.js';
+import { join } from 'node:path';
+
+export const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
+
+export interface BenchCluster {
+  c: ClusterInfo;
+  api: CoreV1Api;
+  kc: KubeConfig;
+  done(): Promise<void>;
+}
+
+export async function benchCluster(): Promise<BenchCluster> {
+  const c = await up({ nodes: 1, ownerPid: process.pid, log: progress });
+  await kubectl(c, ['apply', '-f', join(repoRoot, 'crds')]);
+  await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  const kc = new KubeConfig();
+  kc.loadFromFile(c.kubeconfig);
+  return { c, kc, api: kc.makeApiClient(CoreV1Api), done: () => down(c.id, progress) };
+}
+
+/** An IPv6 pool large enough for any N we bench (IPv4 documentation space is only 512). */
+export async function applyBenchPool(c: ClusterInfo, name = 'bench', cidr = '2001:db8:1000::/104'): Promise<void> {
+  await applyYaml(c, `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: ${name}, namespace: metallb-system }
+spec:
+  addresses: ["${cidr}"]
+`);
+}
+
+export async function startBenchController(c: ClusterInfo): Promise<{ ctl: RunningComponent; opsPort: number }> {
+  const opsPort = await freePort();
+  const ctl = await startController(c, { args: ['--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn'] });
+  return { ctl, opsPort };
+}
+
+export async function waitReady(opsPort: number, ctl: RunningComponent, timeoutMs = 120_000): Promise<void> {
+  await waitFor('controller /readyz', async () => {
+    const exited = await Promise.race([ctl.exited.then(() => true), Promise.resolve(false)]);
+    if (exited) throw new Error(`controller exited:\n${ctl.output().slice(-2000)}`);
+    const r = await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => undefined);
+    return r?.status === 200 ? true : undefined;
+  }, timeoutMs, 50);
+}
+
+export function rssMb(pid: number): { rss: number; peak: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+export function ingressOf(s: V1Service): string[] {
+  return (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter(Boolean);
+}
+
+/** Watches Services in `ns` and records, per name, when ingress first appeared. */
+export async function watchIngress(kc: KubeConfig, ns: string) {
+  const seen = new Map<string, { at: number; ips: string[] }>();
+  const listeners: (() => void)[] = [];
+  const abort = await new Watch(kc).watch(`/api/v1/namespaces/${ns}/services`, {}, (_phase, obj: V1Service) => {
+    const name = obj.metadata?.name ?? '';
+    const ips = ingressOf(obj);
+    if (ips.length > 0 && !seen.has(name)) {
+      seen.set(name, { at: performance.now(), ips });
+      for (const l of listeners) l();
+    }
+  }, () => {});
+  return {
+    seen,
+    stop: () => abort.abort(),
+    async waitCount(n: number, timeoutMs: number) {
+      await waitFor(`${n} Services with ingress`, async () => (seen.size >= n ? true : undefined), timeoutMs, 20);
+    },
+  };
+}
+
+export function serviceManifest(ns: string, name: string): V1Service {
+  return {
+    metadata: { name, namespace: ns },
+    spec: { type: 'LoadBalancer', ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
+  };
+}
+
+/** Creates Services with bounded parallelism; returns each one's creation-confirmed time. */
+export async function createServices(api: CoreV1Api, ns: string, names: string[], parallel = 16): Promise<Map<string, number>> {
+  const created = new Map<string, number>();
+  let next = 0;
+  let lastReport = performance.now();
+  async function worker() {
+    while (next < names.length) {
+      const name = names[next++]!;
+      await api.createNamespacedService({ namespace: ns, body: serviceManifest(ns, name) });
+      created.set(name, performance.now());
+      if (performance.now() - lastReport > 5_000) {
+        lastReport = performance.now();
+        progress(`created ${created.size}/${names.length} Services`);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return created;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function parseBenchArgs(argv: string[]): { services: number; json: boolean } {
+  let services = 1000;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json') json = true;
+    else if (argv[i] === '--services') services = Number(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}; usage: [--services N] [--json]`);
+  }
+  if (!Number.isInteger(services) || services < 1) throw new Error(`--services must be a positive integer`);
+  return { services, json };
+}

@@ -1,0 +1,285 @@
+// The adapter around the pure Announcer: one ARP and one NDP packet socket per interface
+// that has entries of that family, a real (or manual) Clock for the schedule, counters,
+// logs and events. Sockets come from the injected OpenPacketSocket port, so this file never
+// touches the addon and tests drive it with fakes and a ManualClock.
+import { ErrorCodes, IronlbError, LogFields, type Clock, type Logger, type TimerHandle } from '@ironlb/core';
+import { arpFilter, ndpFilter } from '../packet/bpf.js';
+import { canonicalIp, type IpFamily } from '../packet/codec/ip.js';
+import type { MacAddress } from '../packet/codec/mac.js';
+import type { OpenPacketSocket, PacketSocket } from '../packet/packet-socket.js';
+import { PacketSocketError } from '../packet/socket-error.js';
+import { Announcer } from './announcer.js';
+import type { AnnouncerConfigInput } from './config.js';
+import { AnnounceCounters, type CounterSnapshot } from './counters.js';
+import { logAnnouncerEvent } from './log-events.js';
+import type { AnnouncerAction, AnnouncerEvent, DesiredEntry, EntryStatus, FramePurpose, InterfaceView, SendAction } from './types.js';
+
+const ARPHRD_ETHER = 1;
+
+export type ResponderEvent =
+  | AnnouncerEvent
+  | { readonly kind: 'sent'; readonly iface: string; readonly family: IpFamily; readonly ip: string; readonly purpose: FramePurpose; readonly trigger?: SendAction['trigger'] }
+  | { readonly kind: 'send-failed'; readonly iface: string; readonly family: IpFamily; readonly ip: string; readonly purpose: FramePurpose; readonly error: unknown }
+  | { readonly kind: 'socket-opened'; readonly iface: string; readonly family: IpFamily; readonly mac: MacAddress; readonly ifindex: number }
+  /** Opening failed (retried every socketRetryMs), or a receive error on an open socket. */
+  | { readonly kind: 'socket-error'; readonly iface: string; readonly family: IpFamily; readonly error: unknown };
+
+export interface ResponderDeps {
+  readonly clock: Clock;
+  readonly openSocket: OpenPacketSocket;
+  readonly logger?: Logger;
+  readonly config?: AnnouncerConfigInput;
+  readonly random?: () => number;
+  readonly onEvent?: (event: ResponderEvent) => void;
+  /** How often to retry sockets that could not be opened (interface not there yet…). Default 5 s. */
+  readonly socketRetryMs?: number;
+}
+
+export interface Responder {
+  /** The complete set of (ip, iface) this node must answer for; replaces the previous set. */
+  setEntries(entries: readonly DesiredEntry[]): void;
+  /** MACs of the other speakers, to tell split views from foreign conflicts. */
+  setKnownSpeakerMacs(macs: Iterable<MacAddress>): void;
+  status(): EntryStatus[];
+  counters(): CounterSnapshot;
+  /** Withdraws everything, cancels timers and closes the sockets. */
+  close(): void;
+}
+
+interface IfaceSockets {
+  4?: PacketSocket;
+  6?: PacketSocket;
+}
+
+export function createResponder(deps: ResponderDeps): Responder {
+  return new ResponderRuntime(deps);
+}
+
+class ResponderRuntime implements Responder {
+  readonly #deps: ResponderDeps;
+  readonly #log: Logger | undefined;
+  readonly #machine: Announcer;
+  readonly #counters = new AnnounceCounters();
+  readonly #sockets = new Map<string, IfaceSockets>();
+  /** Multicast groups the machine wants per interface, replayed when an NDP socket (re)opens. */
+  readonly #groups = new Map<string, Set<MacAddress>>();
+  #wanted = new Map<string, Set<IpFamily>>();
+  #timer: TimerHandle | undefined;
+  #timerAt: number | undefined;
+  #retry: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(deps: ResponderDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger?.child({ [LogFields.component]: 'announcer' });
+    this.#machine = new Announcer({ ...(deps.config ? { config: deps.config } : {}), ...(deps.random ? { random: deps.random } : {}) });
+  }
+
+  setEntries(entries: readonly DesiredEntry[]): void {
+    if (this.#closed) throw new Error('responder is closed');
+    const wanted = new Map<string, Set<IpFamily>>();
+    for (const e of entries) {
+      const family = canonicalIp(e.ip)?.family;
+      // Reject before any socket opens or any entry changes.
+      if (family === undefined) throw new IronlbError(ErrorCodes.InvalidAddress, `not an IP address: ${JSON.stringify(e.ip)} (interface ${e.iface})`);
+      let set = wanted.get(e.iface);
+      if (!set) wanted.set(e.iface, (set = new Set()));
+      set.add(family);
+    }
+    // Open what is newly needed first, so new entries start on live sockets; withdraw
+    // next, while the sockets of withdrawn entries can still leave their groups; close last.
+    const previous = this.#wanted;
+    this.#wanted = new Map([...previous, ...wanted]);
+    this.#openMissing();
+    this.#run(this.#machine.setEntries(entries, this.#now()));
+    this.#wanted = wanted;
+    this.#closeUnwanted();
+  }
+
+  setKnownSpeakerMacs(macs: Iterable<MacAddress>): void {
+    this.#machine.setKnownSpeakerMacs(macs);
+  }
+
+  status(): EntryStatus[] {
+    return this.#machine.status();
+  }
+
+  counters(): CounterSnapshot {
+    return this.#counters.snapshot();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#run(this.#machine.setEntries([], this.#now()));
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#retry?.cancel();
+    this.#wanted = new Map();
+    this.#closeUnwanted();
+  }
+
+  #now(): number {
+    return this.#deps.clock.monotonic();
+  }
+
+  #emit(event: ResponderEvent): void {
+    if (this.#log) logAnnouncerEvent(this.#log, event);
+    this.#deps.onEvent?.(event);
+  }
+
+  #openMissing(): void {
+    let changed = false;
+    let missing = false;
+    for (const [iface, families] of this.#wanted) {
+      for (const family of families) {
+        const slot = this.#sockets.get(iface) ?? {};
+        if (slot[family]) continue;
+        const socket = this.#open(iface, family);
+        if (!socket) {
+          missing = true;
+          continue;
+        }
+        slot[family] = socket;
+        this.#sockets.set(iface, slot);
+        changed = true;
+      }
+    }
+    if (changed) this.#publishInterfaces();
+    if (missing && !this.#retry && !this.#closed) {
+      this.#retry = this.#deps.clock.setTimer(this.#deps.socketRetryMs ?? 5000, () => {
+        this.#retry = undefined;
+        if (!this.#closed) this.#openMissing();
+      });
+    }
+  }
+
+  #open(iface: string, family: IpFamily): PacketSocket | undefined {
+    let socket: PacketSocket;
+    try {
+      socket = this.#deps.openSocket({
+        iface,
+        protocol: family === 4 ? 0x0806 : 0x86dd,
+        filter: family === 4 ? arpFilter() : ndpFilter(),
+        onFrame: (frame) => this.#onFrame(iface, frame),
+        onError: (error) => this.#emit({ kind: 'socket-error', iface, family, error }),
+      });
+    } catch (error) {
+      this.#emit({ kind: 'socket-error', iface, family, error });
+      return undefined;
+    }
+    if (socket.hwType !== ARPHRD_ETHER) {
+      socket.close();
+      const error = new PacketSocketError(ErrorCodes.SocketOpen, `${iface} is not an Ethernet interface (ARPHRD ${socket.hwType})`, {
+        errno: 'EPROTONOSUPPORT',
+        iface,
+      });
+      this.#emit({ kind: 'socket-error', iface, family, error });
+      return undefined;
+    }
+    this.#emit({ kind: 'socket-opened', iface, family, mac: socket.mac, ifindex: socket.ifindex });
+    if (family === 6) for (const group of this.#groups.get(iface) ?? []) this.#membership(socket, 'join', group);
+    return socket;
+  }
+
+  #closeUnwanted(): void {
+    let changed = false;
+    for (const [iface, slot] of this.#sockets) {
+      for (const family of [4, 6] as const) {
+        if (!slot[family] || this.#wanted.get(iface)?.has(family)) continue;
+        slot[family].close();
+        delete slot[family];
+        changed = true;
+      }
+      if (!slot[4] && !slot[6]) {
+        this.#sockets.delete(iface);
+        this.#groups.delete(iface);
+      }
+    }
+    if (changed && !this.#closed) this.#publishInterfaces();
+  }
+
+  #publishInterfaces(): void {
+    const views: InterfaceView[] = [];
+    for (const [name, slot] of this.#sockets) {
+      const mac = (slot[4] ?? slot[6])!.mac;
+      views.push({ name, mac, families: ([4, 6] as const).filter((f) => slot[f] !== undefined) });
+    }
+    this.#run(this.#machine.setInterfaces(views, this.#now()));
+  }
+
+  #onFrame(iface: string, frame: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.#run(this.#machine.handleFrame(iface, frame, this.#now()));
+    } catch (err) {
+      // A bug must not take the speaker down through the socket callback; say it loudly.
+      this.#log?.error({ [LogFields.iface]: iface, [LogFields.err]: err }, 'announcer failed on a received frame');
+    }
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+    if (!this.#closed) this.#run(this.#machine.tick(this.#now()));
+  }
+
+  #run(actions: readonly AnnouncerAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'send':
+          this.#send(a);
+          break;
+        case 'join':
+        case 'leave': {
+          let set = this.#groups.get(a.iface);
+          if (!set) this.#groups.set(a.iface, (set = new Set()));
+          if (a.kind === 'join') set.add(a.group);
+          else set.delete(a.group);
+          const socket = this.#sockets.get(a.iface)?.[6];
+          if (socket) this.#membership(socket, a.kind, a.group);
+          break;
+        }
+        case 'event':
+          this.#counters.recordEvent(a.event);
+          this.#emit(a.event);
+          break;
+        case 'schedule':
+          this.#arm(a.at);
+          break;
+      }
+    }
+  }
+
+  #send(a: SendAction): void {
+    const socket = this.#sockets.get(a.iface)?.[a.family];
+    try {
+      if (!socket) throw new PacketSocketError(ErrorCodes.SocketIo, `no IPv${a.family} socket open on ${a.iface}`, { errno: 'ENOTCONN', iface: a.iface });
+      socket.send(a.frame);
+    } catch (error) {
+      this.#counters.recordSend(a, false);
+      this.#emit({ kind: 'send-failed', iface: a.iface, family: a.family, ip: a.ip, purpose: a.purpose, error });
+      return;
+    }
+    this.#counters.recordSend(a, true);
+    this.#emit({ kind: 'sent', iface: a.iface, family: a.family, ip: a.ip, purpose: a.purpose, ...(a.trigger ? { trigger: a.trigger } : {}) });
+  }
+
+  #membership(socket: PacketSocket, kind: 'join' | 'leave', group: MacAddress): void {
+    try {
+      if (kind === 'join') socket.addMembership(group);
+      else socket.dropMembership(group);
+    } catch (error) {
+      this.#emit({ kind: 'socket-error', iface: socket.iface, family: 6, error });
+    }
+  }
+
+  #arm(at: number | null): void {
+    if (this.#closed || at === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+    if (at === null) return;
+    this.#timerAt = at;
+    this.#timer = this.#deps.clock.setTimer(Math.max(0, at - this.#now()), () => this.#onTimer());
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Address6 } from 'ip-address';
+import { canonicalIp } from './ip.js';
+import { formatIpv4, isIpv4, parseIpv4 } from './ipv4.js';
+import { formatIpv6, ipv6MulticastMac, normalizeIpv6, parseIpv6, solicitedNodeAddress, solicitedNodeMac } from './ipv6.js';
+
+describe('IPv4', () => {
+  it.each([
+    ['198.51.100.10', [198, 51, 100, 10]],
+    ['0.0.0.0', [0, 0, 0, 0]],
+    ['255.255.255.255', [255, 255, 255, 255]],
+  ])('parses %s', (text, bytes) => {
+    expect(Array.from(parseIpv4(text)!)).toEqual(bytes);
+    expect(formatIpv4(Uint8Array.from(bytes))).toBe(text);
+  });
+
+  it.each(['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.4/32', ' 1.2.3.4', '1..2.3', '2001:db8::1'])('rejects %j', (text) => {
+    expect(isIpv4(text)).toBe(false);
+  });
+});
+
+describe('IPv6', () => {
+  it.each([
+    ['2001:db8::10', '2001:db8::10'],
+    ['2001:DB8:0:0:0:0:0:0010', '2001:db8::10'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], // first of two equal runs (RFC 5952 §4.2.3)
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'], // a single zero group stays (§4.2.2)
+    ['::', '::'],
+    ['::1', '::1'],
+    ['1::', '1::'],
+    ['::ffff:198.51.100.1', '::ffff:c633:6401'],
+    ['ff02::1:ff00:10', 'ff02::1:ff00:10'],
+  ])('normalizes %s to %s', (text, canonical) => {
+    expect(normalizeIpv6(text)).toBe(canonical);
+  });
+
+  it.each(['', '1::2::3', '2001:db8::/64', 'fe80::1%eth0', '12345::', '198.51.100.1', 'g::1'])('rejects %j', (text) => {
+    expect(parseIpv6(text)).toBeUndefined();
+  });
+
+  it('formats bytes exactly as ip-address correctForm() does (RFC 5952)', () => {
+    // Bias towards zero groups so that the '::' placement rules are exercised.
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), (groups) => {
+        const bytes = new Uint8Array(16);
+        groups.forEach((g, i) => {
+          bytes[2 * i] = g >> 8;
+          bytes[2 * i + 1] = g & 0xff;
+        });
+        const text = formatIpv6(bytes);
+        expect(text).toBe(Address6.fromUnsignedByteArray(Array.from(bytes)).correctForm());
+        expect(Array.from(parseIpv6(text)!)).toEqual(Array.from(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    // RFC 4291 §2.7.1: ff02:0:0:0:0:1:ff00::/104 + low 24 bits; RFC 2464 §7: 33:33 + low 32 bits.
+    ['2001:db8::10', 'ff02::1:ff00:10', '33:33:ff:00:00:10'],
+    ['2001:db8::abcd:ef12:3456', 'ff02::1:ff12:3456', '33:33:ff:12:34:56'],
+    ['fe80::200:5eff:fe00:530a', 'ff02::1:ff00:530a', '33:33:ff:00:53:0a'],
+  ])('solicited-node group of %s is %s (%s)', (ip, group, mac) => {
+    expect(solicitedNodeAddress(ip)).toBe(group);
+    expect(solicitedNodeMac(ip)).toBe(mac);
+    expect(ipv6MulticastMac(group)).toBe(mac);
+  });
+
+  it('maps ff02::1 to 33:33:00:00:00:01', () => {
+    expect(ipv6MulticastMac('ff02::1')).toBe('33:33:00:00:00:01');
+  });
+});
+
+describe('canonicalIp', () => {
+  it.each([
+    ['198.51.100.10', { ip: '198.51.100.10', family: 4 }],
+    ['2001:DB8::0010', { ip: '2001:db8::10', family: 6 }],
+    ['nonsense', undefined],
+    ['198.51.100.10/32', undefined],
+  ])('%s', (text, expected) => {
+    expect(canonicalIp(text)).toEqual(expected);
+  });
+});

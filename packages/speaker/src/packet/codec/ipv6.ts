@@ -1,0 +1,105 @@
+// IPv6 addresses. Parsing user input goes through `ip-address` (every notation RFC 4291
+// allows, including embedded IPv4); formatting decoded bytes is done here because it runs
+// for every received NDP frame and must be cheap. Both agree on RFC 5952 text, which a
+// property test checks.
+import { Address6 } from 'ip-address';
+
+export type Ipv6Address = string;
+
+export const UNSPECIFIED_IPV6: Ipv6Address = '::';
+/** All-nodes link-local multicast group, the destination of unsolicited NAs (RFC 4861 §7.2.6). */
+export const ALL_NODES_IPV6: Ipv6Address = 'ff02::1';
+
+// Parsing through ip-address costs ~10 µs; the responder builds frames for the same few
+// addresses over and over, so remember recent results (bounded, cleared when full).
+const PARSE_CACHE_LIMIT = 4096;
+const parseCache = new Map<string, Uint8Array>();
+
+/** Parses any RFC 4291 text form (no prefix length, no zone); undefined when invalid. */
+export function parseIpv6(text: string): Uint8Array | undefined {
+  const hit = parseCache.get(text);
+  if (hit) return hit.slice();
+  if (text.includes('/') || text.includes('%') || !Address6.isValid(text)) return undefined;
+  const raw = new Address6(text).toUnsignedByteArray();
+  const out = new Uint8Array(16);
+  out.set(raw, 16 - raw.length);
+  if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
+  parseCache.set(text, out);
+  return out.slice();
+}
+
+export function isIpv6(text: string): boolean {
+  return parseIpv6(text) !== undefined;
+}
+
+export function ipv6Bytes(ip: Ipv6Address): Uint8Array {
+  const bytes = parseIpv6(ip);
+  if (!bytes) throw new TypeError(`not an IPv6 address: ${JSON.stringify(ip)}`);
+  return bytes;
+}
+
+/** RFC 5952 canonical text of the 16 bytes at `offset`. */
+export function formatIpv6(bytes: Uint8Array, offset = 0): Ipv6Address {
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
+  // Longest run of zero groups, first one on a tie; a single zero group is not shortened.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (text !== '' && !text.endsWith(':')) text += ':';
+    text += groups[i]!.toString(16);
+  }
+  return text;
+}
+
+/** Canonical text of any valid IPv6 text, or undefined. */
+export function normalizeIpv6(text: string): Ipv6Address | undefined {
+  const bytes = parseIpv6(text);
+  return bytes && formatIpv6(bytes);
+}
+
+export function isIpv6Multicast(bytes: Uint8Array, offset = 0): boolean {
+  return bytes[offset] === 0xff;
+}
+
+/** ff02::1:ffXX:XXXX — the group a node joins for each of its addresses (RFC 4291 §2.7.1). */
+export function solicitedNodeAddress(ip: Ipv6Address): Ipv6Address {
+  const b = ipv6Bytes(ip);
+  const g = new Uint8Array(16);
+  g.set([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff]);
+  g[13] = b[13]!;
+  g[14] = b[14]!;
+  g[15] = b[15]!;
+  return formatIpv6(g);
+}
+
+/** 33:33 followed by the group's low 32 bits (RFC 2464 §7). */
+export function ipv6MulticastMac(group: Ipv6Address): string {
+  const b = ipv6Bytes(group);
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  return `33:33:${hex(b[12]!)}:${hex(b[13]!)}:${hex(b[14]!)}:${hex(b[15]!)}`;
+}
+
+/** 33:33:ff:XX:XX:XX — the Ethernet group to join so multicast solicitations reach us. */
+export function solicitedNodeMac(ip: Ipv6Address): string {
+  return ipv6MulticastMac(solicitedNodeAddress(ip));
+}
