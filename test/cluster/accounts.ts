@@ -18,7 +18,7 @@ export async function mintServiceAccountKubeconfig(c: ClusterInfo, sa: ServiceAc
   const t = { kubectl: c.kubectl, kubeconfig: c.kubeconfig };
   for (const args of [['namespace', sa.namespace], ['serviceaccount', sa.name, '-n', sa.namespace]]) {
     const r = await kubectl(t, ['create', ...args], { allowFail: true });
-    if (r.code !== 0 && !/AlreadyExists/.test(r.stderr)) throw new Error(`creating ${args.join(' ')}: ${r.stderr}`);
+    if (r.code !== 0 && !/AlreadyExists|already exists/i.test(r.stderr)) throw new Error(`creating ${args.join(' ')}: ${r.stderr}`);
   }
   const { stdout } = await kubectl(t, ['create', 'token', sa.name, '-n', sa.namespace, '--duration', sa.duration ?? '24h']);
   const user = `system:serviceaccount:${sa.namespace}:${sa.name}`;

@@ -1,4 +1,76 @@
 #!/usr/bin/env node
-// Entry point of `ironlb-controller`. Filled by a later issue; until then it says so honestly.
-console.error('ironlb-controller: not implemented yet');
-process.exit(2);
+// ironlb-controller: the only file that reads argv/env, loads credentials, listens and
+// handles signals. Everything else is built by createController and can be tested.
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { collectDefaultMetrics } from 'prom-client';
+import { createLogger, isIronlbError, startOpsServer, systemClock } from '@ironlb/core';
+import { parseControllerFlags } from './flags.js';
+import { createController } from './controller.js';
+import { createControllerMetrics } from './metrics.js';
+
+async function main(): Promise<number> {
+  let flags;
+  try {
+    flags = parseControllerFlags(process.argv.slice(2), process.env, hostname());
+  } catch (e) {
+    console.error(`ironlb-controller: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  const log = createLogger({ component: 'controller', level: flags.logLevel }).child({ identity: flags.identity });
+  const kc = new KubeConfig();
+  try {
+    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    log.fatal({ err, kubeconfig: flags.kubeconfig }, 'cannot load Kubernetes credentials');
+    return 1;
+  }
+  const metrics = createControllerMetrics();
+  collectDefaultMetrics({ register: metrics.registry });
+
+  let exiting = false;
+  const controller = createController({
+    kc,
+    namespace: flags.namespace,
+    lbClass: flags.lbClass,
+    identity: flags.identity,
+    leaseName: flags.leaseName,
+    leaseDurationSeconds: flags.leaseDurationSeconds,
+    clock: systemClock,
+    log,
+    metrics,
+    onLostLeadership: () => {
+      // A replica that lost its lease may hold stale state: restart clean (client-go does too).
+      if (!exiting) process.exit(3);
+    },
+  });
+  const ops = await startOpsServer(flags.metricsAddr, {
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    notReady: () => controller.notReady(),
+  });
+  log.info({ event: 'started', namespace: flags.namespace, lbClass: flags.lbClass ?? null, metricsAddr: ops.address }, 'ironlb-controller started');
+  controller.start();
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      if (exiting) return;
+      exiting = true;
+      log.info({ event: 'stopping', signal }, 'shutting down: releasing the lease');
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await controller.stop();
+  await ops.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`ironlb-controller: ${isIronlbError(err) ? `${err.code}: ` : ''}${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -2,7 +2,7 @@
 // only one acts. The decisions are pure (leader/decide.ts); this file does the I/O.
 // Writes use the lease's resourceVersion, so two candidates racing for an expired lease
 // cannot both win: the loser gets 409 Conflict.
-import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Clock, Logger, TimerHandle } from '@ironlb/core';
 import { decide, observe, type LeaseView, type Observation } from '../leader/decide.js';
 import { httpStatusOf, isNotFound } from './api-errors.js';
@@ -74,7 +74,8 @@ export class LeaderElector {
   }
 
   #spec(transitions: number, acquire: boolean, prev?: V1Lease): V1Lease {
-    const now = new Date(this.#o.clock.now());
+    // Lease times are MicroTime: the API server rejects toISOString()'s 3 fraction digits.
+    const now = new V1MicroTime(this.#o.clock.now());
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',

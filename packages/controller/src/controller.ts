@@ -1,0 +1,332 @@
+// The controller: watches pools, Namespaces and Services, keeps the allocator's state
+// in step with them, and writes each Service's IPs. Only the Lease holder acts; a
+// standby keeps warm caches. On becoming leader it re-claims every IP Services already
+// hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
+import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
+import { Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+import { Allocator, type HeldAssignment } from './allocator/index.js';
+import { classifyService, ingressIPs, keyOf, splitKey } from './reconcile/service-view.js';
+import { poolStatusOf, resolvePoolConfig, type Condition, type PoolHealth } from './reconcile/pool-config.js';
+import { watchResource, type Watched } from './k8s/informer.js';
+import { LeaderElector } from './k8s/leader-elector.js';
+import { createEventRecorder, type EventRecorder, type EventTarget } from './k8s/events.js';
+import { createStatusWriter, type StatusWriter } from './k8s/status-writer.js';
+import type { ControllerMetrics } from './metrics.js';
+
+export interface ControllerDeps {
+  kc: KubeConfig;
+  /** Namespace of the IPAddressPools and of the leader lease. */
+  namespace: string;
+  lbClass?: string;
+  identity: string;
+  leaseName: string;
+  leaseDurationSeconds: number;
+  clock: Clock;
+  log: Logger;
+  metrics: ControllerMetrics;
+  writer?: StatusWriter;
+  events?: EventRecorder;
+  /** Called when leadership is lost; main exits so the pod restarts clean. */
+  onLostLeadership?: () => void;
+  concurrency?: number;
+}
+
+export interface Controller {
+  start(): void;
+  stop(): Promise<void>;
+  /** Why /readyz should fail; empty when ready. */
+  notReady(): string[];
+  readonly isLeader: boolean;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export function createController(d: ControllerDeps): Controller {
+  const log = d.log;
+  const core = d.kc.makeApiClient(CoreV1Api);
+  const custom = d.kc.makeApiClient(CustomObjectsApi);
+  const writer = d.writer ?? createStatusWriter(d.kc, 'ironlb-controller');
+  const events = d.events ?? createEventRecorder(core, 'ironlb-controller', d.identity, d.clock, log);
+  const allocator = new Allocator();
+  let lastGood = new Map<string, PoolView>();
+  let health = new Map<string, PoolHealth>();
+  let overlaps: PoolOverlap[] = [];
+  let leading = false;
+  let acting = false; // leader AND initial re-claim done: reconciles may run
+  let initialDone = false;
+  let stopped = false;
+  const legacyWarned = new Map<string, string>();
+  const poolGenerations = new Map<string, number>();
+  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle } = {};
+
+  const queue = new WorkQueue({
+    clock: d.clock,
+    concurrency: d.concurrency ?? 8,
+    handle: (key) => reconcileService(key),
+    onError: (key, err, retryInMs) => {
+      d.metrics.reconciles.inc({ result: 'error' });
+      log.warn({ err, service: key, retryInMs }, 'reconcile failed; retrying');
+    },
+  });
+
+  const onlyWhenActing = (fn: () => void) => () => {
+    if (acting) fn();
+  };
+
+  const services: Watched<V1Service> = watchResource<V1Service>({
+    kc: d.kc, clock: d.clock, log, path: '/api/v1/services',
+    list: () => core.listServiceForAllNamespaces(),
+    onChange: (_t, svc) => {
+      if (acting) queue.add(keyOf(svc.metadata?.namespace ?? '', svc.metadata?.name ?? ''));
+    },
+  });
+  const namespaces: Watched<V1Namespace> = watchResource<V1Namespace>({
+    kc: d.kc, clock: d.clock, log, path: '/api/v1/namespaces',
+    list: () => core.listNamespace(),
+    // serviceAllocation.namespaceSelectors depend on namespace labels.
+    onChange: (_t, ns) => onlyWhenActing(() => {
+      for (const s of services.list()) if (s.metadata?.namespace === ns.metadata?.name) queue.add(keyOf(ns.metadata?.name ?? '', s.metadata?.name ?? ''));
+    })(),
+  });
+  // Custom objects arrive as plain JSON, which is exactly core's IPAddressPool shape.
+  const poolWatch: Watched<KubernetesObject> = watchResource<KubernetesObject>({
+    kc: d.kc, clock: d.clock, log,
+    path: `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${d.namespace}/${MetallbResources.ipAddressPool.plural}`,
+    list: async () =>
+      (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace: d.namespace, plural: MetallbResources.ipAddressPool.plural })) as KubernetesListObject<KubernetesObject>,
+    onChange: (type, obj) => {
+      // Our own status writes come back as updates with the same generation: only spec
+      // changes (and adds/deletes) can change allocation.
+      const name = obj.metadata?.name ?? '';
+      const gen = obj.metadata?.generation;
+      if (type === 'update' && gen !== undefined && poolGenerations.get(name) === gen) return;
+      if (type === 'delete') poolGenerations.delete(name);
+      else if (gen !== undefined) poolGenerations.set(name, gen);
+      onlyWhenActing(schedulePoolResync)();
+    },
+  });
+  const pools = { list: () => poolWatch.list() as unknown as IPAddressPool[], synced: poolWatch.synced, stop: () => poolWatch.stop() };
+
+  const serviceTarget = (svc: V1Service): EventTarget => ({
+    kind: 'Service', apiVersion: 'v1', namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '', uid: svc.metadata?.uid,
+  });
+  const poolTarget = (p: IPAddressPool): EventTarget => ({
+    kind: MetallbResources.ipAddressPool.kind, apiVersion: MetallbApiVersion, namespace: d.namespace, name: p.metadata?.name ?? '', uid: p.metadata?.uid,
+  });
+
+  /** Re-reads every pool, hands them to the allocator and requeues what it affects. */
+  function applyPools(): void {
+    const objs = pools.list();
+    const cfg = resolvePoolConfig(objs, lastGood);
+    lastGood = cfg.lastGood;
+    health = cfg.health;
+    const report = allocator.setPools(cfg.pools);
+    overlaps = report.overlaps;
+    d.metrics.configLoaded.set(1);
+    d.metrics.configStale.set(cfg.stale ? 1 : 0);
+    for (const p of objs) {
+      const h = health.get(p.metadata?.name ?? '');
+      for (const pr of h?.problems ?? []) void events.record(poolTarget(p), 'Warning', 'InvalidPool', pr.message);
+      for (const w of h?.warnings ?? []) void events.record(poolTarget(p), 'Warning', 'PoolWarning', w.message);
+    }
+    for (const o of overlaps) {
+      const p = objs.find((x) => x.metadata?.name === o.removedFrom);
+      if (p) void events.record(poolTarget(p), 'Warning', 'PoolOverlap', o.message);
+    }
+    for (const l of report.lost) log.warn({ event: 'ipLost', service: l.service, pool: l.pool, ip: l.ips, reason: l.reason }, l.message);
+    log.info({ event: 'poolsApplied', pools: cfg.pools.length, overlaps: overlaps.length, lost: report.lost.length, stale: cfg.stale }, 'pools applied');
+    schedulePoolStatus();
+  }
+
+  function schedulePoolResync(): void {
+    timers.pools?.cancel();
+    // Debounced: `kubectl apply` of several pools is one resync.
+    timers.pools = d.clock.setTimer(100, () => {
+      applyPools();
+      for (const s of services.list()) queue.add(keyOf(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+    });
+  }
+
+  function schedulePoolStatus(): void {
+    if (timers.poolStatus) return;
+    // At most one status write per pool per second, however many Services change.
+    timers.poolStatus = d.clock.setTimer(1_000, () => {
+      timers.poolStatus = undefined;
+      void flushPoolStatus();
+    });
+  }
+
+  async function flushPoolStatus(): Promise<void> {
+    if (!acting) return;
+    const now = new Date(d.clock.now()).toISOString();
+    for (const p of pools.list()) {
+      const name = p.metadata?.name ?? '';
+      const cur = p.status as (NonNullable<IPAddressPool['status']> & { conditions?: Condition[] }) | undefined;
+      const usage = allocator.usage(name);
+      const want = poolStatusOf(name, p.metadata?.generation, health.get(name), overlaps, usage, cur?.conditions ?? [], now);
+      if (usage) {
+        const n = (v: bigint) => Number(v > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : v);
+        d.metrics.addressesTotal.set({ pool: name }, n(usage.totalIPv4 + usage.totalIPv6));
+        d.metrics.addressesInUse.set({ pool: name }, n(usage.assignedIPv4 + usage.assignedIPv6));
+        d.metrics.ipv4Total.set({ pool: name }, n(usage.totalIPv4));
+        d.metrics.ipv4InUse.set({ pool: name }, n(usage.assignedIPv4));
+        d.metrics.ipv6Total.set({ pool: name }, n(usage.totalIPv6));
+        d.metrics.ipv6InUse.set({ pool: name }, n(usage.assignedIPv6));
+      }
+      if (JSON.stringify(cur ?? {}) === JSON.stringify(want)) continue;
+      try {
+        await writer.setPoolStatus(d.namespace, name, want);
+      } catch (err) {
+        log.warn({ err, pool: name }, 'could not write pool status; will retry');
+        schedulePoolStatus();
+      }
+    }
+  }
+
+  async function reconcileService(key: string): Promise<void> {
+    if (!acting) return;
+    const started = d.clock.monotonic();
+    const { namespace, name } = splitKey(key);
+    const svc = services.get(name, namespace);
+    if (!svc) {
+      const r = allocator.release(key);
+      if (r.held) {
+        log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: 'service-deleted' }, 'released IPs of a deleted Service');
+        schedulePoolStatus();
+      }
+      return;
+    }
+    const c = classifyService(svc, namespaces.get(namespace)?.metadata?.labels ?? {}, d.lbClass);
+    const current = ingressIPs(svc);
+    const currentPool = svc.metadata?.annotations?.[Annotations.ipAllocatedFromPool];
+
+    if (c.kind === 'ignored') {
+      const r = allocator.release(key);
+      if (!r.held) return;
+      schedulePoolStatus();
+      log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: c.reason }, 'released IPs of a Service that is no longer ours');
+      // Clear only what we wrote; never touch a Service we did not assign.
+      if (c.reason !== 'deleting' && current.some((ip) => r.ips.includes(ip))) {
+        await writer.setIngress(namespace, name, []);
+        if (currentPool) await writer.setPoolAnnotation(namespace, name, undefined);
+        void events.record(serviceTarget(svc), 'Normal', 'ClearAssignment', `Service is no longer a LoadBalancer handled by ironlb (${c.reason}); released ${JSON.stringify(r.ips)}`);
+      }
+      return;
+    }
+
+    const legacy = c.legacyAnnotations.join(',');
+    if (legacy && legacyWarned.get(key) !== legacy) {
+      legacyWarned.set(key, legacy);
+      void events.record(serviceTarget(svc), 'Warning', 'deprecatedAnnotation',
+        `annotations ${c.legacyAnnotations.join(', ')} use the deprecated metallb.universe.tf/ prefix; use metallb.io/ instead`);
+    }
+    if (c.kind === 'invalid') {
+      // Keep whatever it holds: a typo must not take a working IP away.
+      d.metrics.allocationFailures.inc({ reason: 'invalid-request' });
+      void events.record(serviceTarget(svc), 'Warning', 'AllocationFailed', `Failed to allocate IP for "${key}": ${c.message}`);
+      return;
+    }
+
+    const r = allocator.allocate(c.view);
+    if (r.ok) {
+      if (!sameList(current, r.ips)) {
+        await writer.setIngress(namespace, name, r.ips);
+        log.info({ event: 'ipAllocated', service: key, ip: r.ips, pool: r.pool, reason: r.change }, 'assigned IPs');
+        void events.record(serviceTarget(svc), 'Normal', 'IPAllocated', `Assigned IP ${JSON.stringify(r.ips)}`);
+      }
+      if (currentPool !== r.pool) await writer.setPoolAnnotation(namespace, name, r.pool);
+      if (r.change !== 'kept' || r.released.length > 0) schedulePoolStatus();
+      d.metrics.reconciles.inc({ result: 'assigned' });
+    } else {
+      d.metrics.allocationFailures.inc({ reason: r.reason });
+      d.metrics.reconciles.inc({ result: 'failed' });
+      log.info({ event: 'allocationFailed', service: key, reason: r.reason }, r.message);
+      void events.record(serviceTarget(svc), 'Warning', 'AllocationFailed', `Failed to allocate IP for "${key}": ${r.message}`);
+      if (current.length > 0) {
+        await writer.setIngress(namespace, name, []);
+        if (currentPool) await writer.setPoolAnnotation(namespace, name, undefined);
+        log.info({ event: 'ipCleared', service: key, ip: current , reason: r.reason }, 'cleared IPs the Service may no longer hold');
+        void events.record(serviceTarget(svc), 'Warning', 'ClearAssignment', `current IPs ${JSON.stringify(current)} for "${key}" are not allowed by the configuration, clearing: ${r.message}`);
+      }
+      if (r.released.length > 0) schedulePoolStatus();
+    }
+    d.metrics.reconcileSeconds.observe((d.clock.monotonic() - started) / 1000);
+  }
+
+  /** Leader start-up: pools, then re-claim held IPs, then everything else. */
+  async function takeOver(): Promise<void> {
+    await Promise.all([services.synced, namespaces.synced, pools.synced]);
+    if (!leading || stopped) return;
+    const t0 = d.clock.monotonic();
+    applyPools();
+    const held: HeldAssignment[] = [];
+    for (const svc of services.list()) {
+      const ips = ingressIPs(svc);
+      if (ips.length === 0) continue;
+      const c = classifyService(svc, namespaces.get(svc.metadata?.namespace ?? '')?.metadata?.labels ?? {}, d.lbClass);
+      if (c.kind === 'handled') held.push({ service: c.view, ips });
+    }
+    const outcomes = allocator.restore(held);
+    const failed = outcomes.filter((o) => !o.ok);
+    for (const o of failed) if (!o.ok) log.warn({ event: 'reclaimFailed', service: o.service, reason: o.reason }, o.message);
+    acting = true;
+    for (const s of services.list()) queue.add(keyOf(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+    await queue.idle();
+    initialDone = true;
+    log.info({ event: 'initialSyncDone', reclaimed: outcomes.length - failed.length, reclaimFailed: failed.length, services: services.list().length, ms: Math.round(d.clock.monotonic() - t0) }, 'existing IPs re-claimed; pending Services handled');
+    schedulePoolStatus();
+  }
+
+  const elector = new LeaderElector({
+    api: d.kc.makeApiClient(CoordinationV1Api),
+    namespace: d.namespace,
+    name: d.leaseName,
+    identity: d.identity,
+    clock: d.clock,
+    log,
+    leaseDurationSeconds: d.leaseDurationSeconds,
+    renewDeadlineMs: Math.floor(d.leaseDurationSeconds * 1000 * (2 / 3)),
+    retryPeriodMs: Math.max(500, Math.floor((d.leaseDurationSeconds * 1000) / 7)),
+    onStartedLeading: () => {
+      leading = true;
+      d.metrics.isLeader.set(1);
+      takeOver().catch((err: unknown) => {
+        log.error({ err }, 'take-over failed');
+        d.onLostLeadership?.();
+      });
+    },
+    onStoppedLeading: () => {
+      leading = false;
+      acting = false;
+      d.metrics.isLeader.set(0);
+      queue.stop();
+      d.onLostLeadership?.();
+    },
+  });
+
+  return {
+    start() {
+      elector.start();
+    },
+    async stop() {
+      stopped = true;
+      acting = false;
+      queue.stop();
+      timers.pools?.cancel();
+      timers.poolStatus?.cancel();
+      await elector.stop();
+      await Promise.all([services.stop(), namespaces.stop(), pools.stop()]);
+      d.metrics.isLeader.set(0);
+    },
+    notReady() {
+      const reasons: string[] = [];
+      if (stopped) reasons.push('stopping');
+      // A standby is ready once it could take over; the leader once it has caught up.
+      if (leading && !initialDone) reasons.push('leader: re-claiming existing IPs and handling pending Services');
+      return reasons;
+    },
+    get isLeader() {
+      return leading;
+    },
+  };
+}

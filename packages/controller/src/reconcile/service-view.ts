@@ -1,0 +1,57 @@
+// From a Service API object to what the allocator needs, or to why we leave it alone.
+// Pure: the reconciler passes the object and its namespace's labels.
+import type { V1Service } from '@kubernetes/client-node';
+import { readServiceRequest, type IPFamilyName } from '@ironlb/core';
+import type { IPFamilyPolicy, ServiceView } from '../allocator/index.js';
+
+export type ServiceClassification =
+  | { kind: 'handled'; view: ServiceView; legacyAnnotations: string[]; warnings: string[] }
+  /** Ours, but its request cannot be read: keep what it holds and say why. */
+  | { kind: 'invalid'; message: string; legacyAnnotations: string[] }
+  /** Not ours (not a LoadBalancer, another class, being deleted): hold nothing for it. */
+  | { kind: 'ignored'; reason: 'not-load-balancer' | 'other-class' | 'deleting' };
+
+export const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** `lbClass` undefined: we handle Services without spec.loadBalancerClass only (MetalLB). */
+export function isOurs(svc: V1Service, lbClass: string | undefined): ServiceClassification | undefined {
+  if (svc.spec?.type !== 'LoadBalancer') return { kind: 'ignored', reason: 'not-load-balancer' };
+  if ((svc.spec.loadBalancerClass ?? undefined) !== lbClass) return { kind: 'ignored', reason: 'other-class' };
+  if (svc.metadata?.deletionTimestamp) return { kind: 'ignored', reason: 'deleting' };
+  return undefined;
+}
+
+export function classifyService(svc: V1Service, namespaceLabels: Readonly<Record<string, string>>, lbClass: string | undefined): ServiceClassification {
+  const notOurs = isOurs(svc, lbClass);
+  if (notOurs) return notOurs;
+  const namespace = svc.metadata?.namespace ?? '';
+  const name = svc.metadata?.name ?? '';
+  const req = readServiceRequest({ annotations: svc.metadata?.annotations, loadBalancerIP: svc.spec?.loadBalancerIP });
+  if (!req.ok) return { kind: 'invalid', message: req.message, legacyAnnotations: req.legacyAnnotations };
+  const spec = svc.spec!;
+  const view: ServiceView = {
+    key: keyOf(namespace, name),
+    namespace,
+    labels: svc.metadata?.labels ?? {},
+    namespaceLabels,
+    ipFamilies: (spec.ipFamilies ?? ['IPv4']) as IPFamilyName[],
+    ipFamilyPolicy: (spec.ipFamilyPolicy ?? 'SingleStack') as IPFamilyPolicy,
+    requestedIPs: req.request.requestedIPs,
+    requestedPool: req.request.requestedPool,
+    sharingKey: req.request.sharingKey,
+    ports: (spec.ports ?? []).map((p) => ({ protocol: p.protocol, port: p.port })),
+    externalTrafficPolicy: spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
+    selector: spec.selector ?? {},
+  };
+  return { kind: 'handled', view, legacyAnnotations: req.request.legacyAnnotations, warnings: req.request.warnings };
+}
+
+/** The IPs status.loadBalancer.ingress holds, in order. */
+export function ingressIPs(svc: V1Service | undefined): string[] {
+  return (svc?.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+}
