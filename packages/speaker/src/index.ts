@@ -16,3 +16,4 @@ export { createResponder, type Responder, type ResponderDeps, type ResponderEven
 export * from './interfaces/types.js';
 export * from './interfaces/select.js';
 export * from './interfaces/sysfs-lister.js';
+export * from './interfaces/link-state.js';

@@ -1,8 +1,13 @@
 // The adapter around the pure Announcer: one ARP and one NDP packet socket per interface
 // that has entries of that family, a real (or manual) Clock for the schedule, counters,
 // logs and events. Sockets come from the injected OpenPacketSocket port, so this file never
-// touches the addon and tests drive it with fakes and a ManualClock.
+// touches the addon and tests drive it with fakes and a ManualClock. A periodic (and
+// on-demand) interface rescan through the injected lister notices links going down and up
+// and MACs changing, reopens sockets and re-announces.
 import { ErrorCodes, IronlbError, LogFields, type Clock, type Logger, type TimerHandle } from '@ironlb/core';
+import { isLinkEvent, linkDownReason, logLinkEvent, type LinkEvent } from '../interfaces/link-state.js';
+import { createSysfsInterfaceLister } from '../interfaces/sysfs-lister.js';
+import type { InterfaceLister, NetInterface } from '../interfaces/types.js';
 import { arpFilter, ndpFilter } from '../packet/bpf.js';
 import { canonicalIp, type IpFamily } from '../packet/codec/ip.js';
 import type { MacAddress } from '../packet/codec/mac.js';
@@ -22,7 +27,8 @@ export type ResponderEvent =
   | { readonly kind: 'send-failed'; readonly iface: string; readonly family: IpFamily; readonly ip: string; readonly purpose: FramePurpose; readonly error: unknown }
   | { readonly kind: 'socket-opened'; readonly iface: string; readonly family: IpFamily; readonly mac: MacAddress; readonly ifindex: number }
   /** Opening failed (retried every socketRetryMs), or a receive error on an open socket. */
-  | { readonly kind: 'socket-error'; readonly iface: string; readonly family: IpFamily; readonly error: unknown };
+  | { readonly kind: 'socket-error'; readonly iface: string; readonly family: IpFamily; readonly error: unknown }
+  | LinkEvent;
 
 export interface ResponderDeps {
   readonly clock: Clock;
@@ -33,6 +39,13 @@ export interface ResponderDeps {
   readonly onEvent?: (event: ResponderEvent) => void;
   /** How often to retry sockets that could not be opened (interface not there yet…). Default 5 s. */
   readonly socketRetryMs?: number;
+  /**
+   * Lists the node's interfaces for the rescan. Default: /sys/class/net, which shows the
+   * network namespace sysfs was mounted in (right for hostNetwork pods and `ip netns exec`).
+   */
+  readonly interfaceLister?: InterfaceLister;
+  /** How often to rescan the interfaces that have entries. Default 10 s; 0 turns the periodic rescan off. */
+  readonly rescanIntervalMs?: number;
 }
 
 export interface Responder {
@@ -42,6 +55,14 @@ export interface Responder {
   setKnownSpeakerMacs(macs: Iterable<MacAddress>): void;
   status(): EntryStatus[];
   counters(): CounterSnapshot;
+  /**
+   * Lists interfaces now (the periodic rescan does the same): an interface with entries
+   * that went down or vanished gets its sockets closed and its entries wait; one that came
+   * back, or changed MAC or ifindex, gets fresh sockets and a fresh gratuitous burst. A
+   * call made while a rescan runs starts another one after it. A failed listing is
+   * reported as a 'rescan-failed' event, not as a rejection.
+   */
+  rescanInterfaces(): Promise<void>;
   /** Withdraws everything, cancels timers and closes the sockets. */
   close(): void;
 }
@@ -68,11 +89,22 @@ class ResponderRuntime implements Responder {
   #timerAt: number | undefined;
   #retry: TimerHandle | undefined;
   #closed = false;
+  readonly #lister: InterfaceLister;
+  #rescanTimer: TimerHandle | undefined;
+  #scanning: Promise<void> | undefined;
+  #scanAgain: Promise<void> | undefined;
+  /**
+   * Interfaces the last rescan found down or gone. Down ones are not reopened until a
+   * rescan sees them up (an AF_PACKET socket opens fine on a down link, and we would then
+   * announce into the void); gone ones fail to open by themselves.
+   */
+  readonly #linkDown = new Map<string, 'down' | 'link-down' | 'gone'>();
 
   constructor(deps: ResponderDeps) {
     this.#deps = deps;
     this.#log = deps.logger?.child({ [LogFields.component]: 'announcer' });
     this.#machine = new Announcer({ ...(deps.config ? { config: deps.config } : {}), ...(deps.random ? { random: deps.random } : {}) });
+    this.#lister = deps.interfaceLister ?? createSysfsInterfaceLister();
   }
 
   setEntries(entries: readonly DesiredEntry[]): void {
@@ -94,6 +126,12 @@ class ResponderRuntime implements Responder {
     this.#run(this.#machine.setEntries(entries, this.#now()));
     this.#wanted = wanted;
     this.#closeUnwanted();
+    for (const iface of [...this.#linkDown.keys(), ...this.#groups.keys()]) {
+      if (wanted.has(iface) || this.#sockets.has(iface)) continue;
+      this.#linkDown.delete(iface);
+      this.#groups.delete(iface);
+    }
+    this.#armRescan();
   }
 
   setKnownSpeakerMacs(macs: Iterable<MacAddress>): void {
@@ -108,12 +146,30 @@ class ResponderRuntime implements Responder {
     return this.#counters.snapshot();
   }
 
+  rescanInterfaces(): Promise<void> {
+    if (!this.#scanning) {
+      this.#scanning = this.#rescan().finally(() => (this.#scanning = undefined));
+      return this.#scanning;
+    }
+    // One is running and may have listed before the caller's change: one more after it
+    // answers for now, shared by everyone who asks meanwhile.
+    this.#scanAgain ??= this.#scanning
+      .catch(() => undefined)
+      .then(() => {
+        this.#scanAgain = undefined;
+        return this.rescanInterfaces();
+      });
+    return this.#scanAgain;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#run(this.#machine.setEntries([], this.#now()));
     this.#closed = true;
     this.#timer?.cancel();
     this.#retry?.cancel();
+    this.#rescanTimer?.cancel();
+    this.#rescanTimer = undefined;
     this.#wanted = new Map();
     this.#closeUnwanted();
   }
@@ -123,14 +179,88 @@ class ResponderRuntime implements Responder {
   }
 
   #emit(event: ResponderEvent): void {
-    if (this.#log) logAnnouncerEvent(this.#log, event);
+    if (this.#log) {
+      if (isLinkEvent(event)) logLinkEvent(this.#log, event);
+      else logAnnouncerEvent(this.#log, event);
+    }
     this.#deps.onEvent?.(event);
   }
 
-  #openMissing(): void {
-    let changed = false;
+  /** The periodic rescan runs only while some interface has entries. */
+  #armRescan(): void {
+    const every = this.#deps.rescanIntervalMs ?? 10_000;
+    if (this.#wanted.size === 0) {
+      this.#rescanTimer?.cancel();
+      this.#rescanTimer = undefined;
+      return;
+    }
+    if (every <= 0 || this.#closed || this.#rescanTimer) return;
+    this.#rescanTimer = this.#deps.clock.setTimer(every, () => {
+      this.#rescanTimer = undefined;
+      this.rescanInterfaces()
+        .catch((err: unknown) => this.#log?.error({ [LogFields.err]: err }, 'interface rescan failed'))
+        .finally(() => this.#armRescan());
+    });
+  }
+
+  async #rescan(): Promise<void> {
+    if (this.#closed || this.#wanted.size === 0) return;
+    let listing: NetInterface[];
+    try {
+      listing = await this.#lister.list([...this.#wanted.keys()]);
+    } catch (error) {
+      if (!this.#closed) this.#emit({ kind: 'rescan-failed', error });
+      return;
+    }
+    // Entries or the responder may have changed while we listed; apply to what is now.
+    if (!this.#closed) this.#applyListing(listing);
+  }
+
+  #applyListing(listing: readonly NetInterface[]): void {
+    const byName = new Map(listing.map((l) => [l.name, l]));
+    let dropped = false;
+    for (const iface of this.#wanted.keys()) {
+      const link = byName.get(iface);
+      const reason = linkDownReason(link);
+      const open = this.#sockets.get(iface);
+      const socket = open?.[4] ?? open?.[6];
+      if (reason !== undefined) {
+        const known = this.#linkDown.get(iface);
+        this.#linkDown.set(iface, reason);
+        if (socket) {
+          this.#closeSockets(iface);
+          dropped = true;
+        }
+        if (socket || (known === undefined && reason !== 'gone')) this.#emit({ kind: 'interface-down', iface, reason });
+        continue;
+      }
+      if (this.#linkDown.delete(iface)) {
+        this.#emit({ kind: 'interface-up', iface, mac: link!.mac });
+      } else if (socket && (socket.mac.toLowerCase() !== link!.mac.toLowerCase() || socket.ifindex !== link!.ifindex)) {
+        // Reopen before telling the machine, so it sees one interface with a new MAC (a
+        // 'mac-change' burst) and the NDP socket rejoins the groups it held.
+        this.#closeSockets(iface);
+        dropped = true;
+        this.#emit({ kind: 'interface-changed', iface, mac: link!.mac, previousMac: socket.mac, ifindex: link!.ifindex, previousIfindex: socket.ifindex });
+      }
+    }
+    this.#openMissing(dropped);
+  }
+
+  /** Closes an interface's sockets but keeps its multicast groups, for a reopened socket to rejoin. */
+  #closeSockets(iface: string): void {
+    const slot = this.#sockets.get(iface);
+    slot?.[4]?.close();
+    slot?.[6]?.close();
+    this.#sockets.delete(iface);
+  }
+
+  #openMissing(publish = false): void {
+    let changed = publish;
     let missing = false;
     for (const [iface, families] of this.#wanted) {
+      const down = this.#linkDown.get(iface);
+      if (down === 'down' || down === 'link-down') continue;
       for (const family of families) {
         const slot = this.#sockets.get(iface) ?? {};
         if (slot[family]) continue;
@@ -142,6 +272,11 @@ class ResponderRuntime implements Responder {
         slot[family] = socket;
         this.#sockets.set(iface, slot);
         changed = true;
+        if (this.#linkDown.get(iface) === 'gone') {
+          // It came back before the next rescan noticed: the socket-retry timer found it.
+          this.#linkDown.delete(iface);
+          this.#emit({ kind: 'interface-up', iface, mac: socket.mac });
+        }
       }
     }
     if (changed) this.#publishInterfaces();
@@ -161,7 +296,12 @@ class ResponderRuntime implements Responder {
         protocol: family === 4 ? 0x0806 : 0x86dd,
         filter: family === 4 ? arpFilter() : ndpFilter(),
         onFrame: (frame) => this.#onFrame(iface, frame),
-        onError: (error) => this.#emit({ kind: 'socket-error', iface, family, error }),
+        onError: (error) => {
+          this.#emit({ kind: 'socket-error', iface, family, error });
+          // The kernel tells packet sockets when their link goes down. Rescan at once, so a
+          // flap shorter than the rescan interval still ends with a fresh burst once it is up.
+          if (error.errno === 'ENETDOWN' && !this.#closed) void this.rescanInterfaces().catch(() => undefined);
+        },
       });
     } catch (error) {
       this.#emit({ kind: 'socket-error', iface, family, error });

@@ -1,7 +1,8 @@
 // Which interfaces may carry announcements: MetalLB's layer-2 rules (metallb-compat.md,
 // "Layer 2 announcing"), returned with a reason for every interface left out so that
 // `kubectl ironlb explain` can say why an IP is not answered on some NIC.
-import { ARPHRD_ETHER, IFF_NOARP, IFF_UP, type NetInterface } from './types.js';
+import { linkInactiveReason } from './link-state.js';
+import { ARPHRD_ETHER, IFF_NOARP, type NetInterface } from './types.js';
 
 /**
  * MetalLB's default exclusion list (its excludel2 ConfigMap plus lxc*): container,
@@ -36,14 +37,12 @@ export interface SelectOptions {
   readonly exclude?: readonly RegExp[];
 }
 
-// A carrier-less link cannot reach anyone. Unlike MetalLB (which checks IFF_UP only) we
-// leave such links out; the periodic rescan brings them back with a fresh gratuitous burst.
-const LINK_DOWN = new Set(['down', 'lowerlayerdown', 'notpresent']);
-
 export function exclusionReason(i: NetInterface, exclude: readonly RegExp[] = DEFAULT_EXCLUDED_INTERFACES): ExclusionReason | undefined {
   if (exclude.some((re) => re.test(i.name))) return 'excluded-name';
-  if ((i.flags & IFF_UP) === 0) return 'down';
-  if (LINK_DOWN.has(i.operstate)) return 'link-down';
+  // Unlike MetalLB (which checks IFF_UP only) carrier-less links are left out too; the
+  // runtime's periodic rescan brings them back with a fresh gratuitous burst.
+  const down = linkInactiveReason(i);
+  if (down) return down;
   // Bridge ports and bond slaves: the master answers for the segment, not its members.
   if (i.master !== undefined) return 'enslaved';
   if ((i.flags & IFF_NOARP) !== 0) return 'noarp';

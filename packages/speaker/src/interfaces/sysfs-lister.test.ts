@@ -96,6 +96,11 @@ describe('sysfs interface lister', () => {
     expect(selectAnnounceInterfaces(all, { exclude: [/^eth/] }).excluded).toContainEqual({ name: 'eth0', reason: 'excluded-name' });
   });
 
+  it('reads only the named interfaces when asked, skipping absent ones', async () => {
+    const some = await createSysfsInterfaceLister({ root }).list(['eth0', 'bond0', 'gone0', '../etc']);
+    expect(some.map((i) => i.name)).toEqual(['eth0', 'bond0']);
+  });
+
   it('lists the real /sys/class/net without failing', async () => {
     const all = await createSysfsInterfaceLister().list();
     expect(all.some((i) => i.name === 'lo')).toBe(true);

@@ -46,8 +46,9 @@ async function readInterface(root: string, name: string): Promise<NetInterface |
 export function createSysfsInterfaceLister(options: SysfsListerOptions = {}): InterfaceLister {
   const root = options.root ?? '/sys/class/net';
   return {
-    async list() {
-      const names = await readdir(root);
+    async list(only?: readonly string[]) {
+      // Interface names never contain '/'; anything else here is not one of them.
+      const names = only ? only.filter((n) => n !== '' && n !== '.' && n !== '..' && !n.includes('/')) : await readdir(root);
       const found = await Promise.all(names.map((n) => readInterface(root, n)));
       return found.filter((i): i is NetInterface => i !== undefined).sort((a, b) => a.ifindex - b.ifindex);
     },

@@ -17,7 +17,11 @@ export interface NetInterface {
 }
 
 export interface InterfaceLister {
-  list(): Promise<NetInterface[]>;
+  /**
+   * Every interface, or only those of `names` that exist (a node with a veth per pod has
+   * hundreds; the runtime's rescan needs the few that carry entries).
+   */
+  list(names?: readonly string[]): Promise<NetInterface[]>;
 }
 
 export const IFF_UP = 0x1;
