@@ -364,4 +364,28 @@ describe('allocator steps', () => {
         },
       ],
     ));
+
+  it('no-matching-pool vs exhausted; pools only for some namespaces', () =>
+    run(
+      [pool('manual', { addresses: ['10.0.0.0/32'], autoAssign: false }), pool('team-only', { addresses: ['10.1.0.0/32'], serviceAllocation: { namespaces: ['team'] } })],
+      [
+        { op: { allocate: svc('other/1'), want: { ok: false, reason: 'no-matching-pool', message: expect.stringContaining('IPv4') } }, state: {} },
+        { op: { allocate: svc('team/1', v6()), want: { ok: false, reason: 'no-matching-pool', message: expect.stringContaining('considered team-only') } }, state: {} },
+        { op: { allocate: svc('team/1'), want: { ok: true, pool: 'team-only', ips: ['10.1.0.0'] } }, state: { 'team/1': ['10.1.0.0'] } },
+        { op: { allocate: svc('team/2'), want: { ok: false, reason: 'exhausted', message: expect.stringContaining('team-only') } }, state: { 'team/1': ['10.1.0.0'] } },
+        {
+          op: { allocate: svc('team/3', dual({ ipFamilyPolicy: 'PreferDualStack', requestedIPs: ['10.0.0.0'] })), want: { ok: true, pool: 'manual', ips: ['10.0.0.0'] } },
+          state: { 'team/1': ['10.1.0.0'], 'team/3': ['10.0.0.0'] },
+        },
+        {
+          op: { restore: [{ service: svc('team/9'), ips: ['10.1.0.0'] }, { service: svc('other/9'), ips: ['10.1.0.0'] }], want: [{ ok: false, reason: 'ip-in-use' }, { ok: false, reason: 'pool-not-allowed' }] },
+          state: { 'team/1': ['10.1.0.0'], 'team/3': ['10.0.0.0'] },
+        },
+        { op: { release: 'team/1', want: { freed: ['10.1.0.0'] } }, state: { 'team/3': ['10.0.0.0'] } },
+        {
+          op: { restore: [{ service: svc('other/9'), ips: ['10.1.0.0'] }], want: [{ ok: false, reason: 'pool-not-allowed' }] },
+          state: { 'team/3': ['10.0.0.0'] },
+        },
+      ],
+    ));
 });

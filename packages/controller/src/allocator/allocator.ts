@@ -32,6 +32,8 @@ import { checkSharing } from './sharing.js';
 
 export class Allocator {
   readonly #s: AllocatorState = { pools: new Map(), index: new AddressIndex([]), order: { pinned: [], generic: [] }, holders: new Map() };
+  /** One shared array per distinct port set: a million Services rarely have more than a few. */
+  readonly #portSets = new Map<string, readonly string[]>();
 
   constructor(pools: readonly PoolView[] = []) {
     if (pools.length > 0) applyPools(this.#s, pools);
@@ -64,7 +66,7 @@ export class Allocator {
     const plan = planned.plan;
     const requested = parseAddressList(svc.requestedIPs, key, 'requested IPs');
     if (!requested.ok) return { ...requested, service: key, released: [] };
-    const who = shareIdentityOf(svc);
+    const who = this.#identity(svc);
 
     const held = this.#s.holders.get(key);
     let before: string[] = [];
@@ -105,15 +107,24 @@ export class Allocator {
       pool: poolName,
       totalIPv4: p.v4.total,
       totalIPv6: p.v6.total,
-      assignedIPv4: BigInt(p.v4.used),
-      assignedIPv6: BigInt(p.v6.used),
-      availableIPv4: p.v4.total - BigInt(p.v4.used),
-      availableIPv6: p.v6.total - BigInt(p.v6.used),
+      assignedIPv4: BigInt(p.v4.usedCount),
+      assignedIPv6: BigInt(p.v6.usedCount),
+      availableIPv4: p.v4.total - BigInt(p.v4.usedCount),
+      availableIPv6: p.v6.total - BigInt(p.v6.usedCount),
     };
   }
 
   poolNames(): string[] {
     return [...this.#s.pools.keys()].sort();
+  }
+
+  #identity(svc: ServiceView): ShareIdentity {
+    const who = shareIdentityOf(svc);
+    const key = who.ports.join(' ');
+    const known = this.#portSets.get(key);
+    if (known !== undefined) who.ports = known;
+    else this.#portSets.set(key, who.ports);
+    return who;
   }
 
   #restoreOne(h: HeldAssignment): RestoreOutcome {
@@ -145,7 +156,7 @@ export class Allocator {
     }
     const famProblem = checkFamilies(addrs, planned.plan, svc.key, 'held');
     if (famProblem !== undefined) return famProblem;
-    const who = shareIdentityOf(svc);
+    const who = this.#identity(svc);
     const located = locateAddresses(this.#s, svc, addrs, who, svc.requestedPool, 'request-changed');
     if (!located.ok) return located;
     claimPicks(this.#s, located.pool, located.picks, who);

@@ -44,7 +44,8 @@ export function sharingKeyOfUse(use: IpUse): string {
 export class FamilySpace {
   readonly segments: Segment[] = [];
   total = 0n;
-  used = 0;
+  /** Addresses in use (a shared address counts once, as MetalLB counts). */
+  usedCount = 0;
   /** Addresses in use with a non-empty sharing key, by key: candidates for sharing. */
   readonly sharedByKey = new Map<string, Set<IpUse>>();
 
@@ -81,7 +82,7 @@ export class FamilySpace {
     const value = segment.first + offToBigInt(off);
     const use: IpUse = { segment, off, family: this.family, value, text: text ?? formatAddress(this.family, value), holders: [holder] };
     segment.used.set(off, use);
-    this.used++;
+    this.usedCount++;
     this.indexShared(use, '');
     return use;
   }
@@ -102,7 +103,7 @@ export class FamilySpace {
     if (use.holders.length > 0) return false;
     use.segment.used.delete(use.off);
     use.segment.free.give(use.off);
-    this.used--;
+    this.usedCount--;
     return true;
   }
 }
