@@ -178,7 +178,24 @@ export function formatAddress(family: AddressFamily, value: bigint): string {
     groups[2 * i] = w >>> 16;
     groups[2 * i + 1] = w & 0xffff;
   }
-  // Find the first longest run of zero groups, length >= 2 (RFC 5952 section 4.2).
+  return formatIpv6Groups(groups);
+}
+
+/**
+ * IPv4 addresses ending in .0 or .255: some consumer routers' smurf protection drops
+ * traffic to them, so pools with avoidBuggyIPs never hand them out (MetalLB semantics).
+ */
+export function isBuggyIPv4(family: AddressFamily, value: bigint): boolean {
+  if (family !== 4) return false;
+  const last = value & 0xffn;
+  return last === 0n || last === 0xffn;
+}
+
+/**
+ * RFC 5952 text of eight 16-bit groups: lower case, the first longest run (two or more)
+ * of zero groups shortened to "::". Shared by the address math and the packet codecs.
+ */
+export function formatIpv6Groups(groups: ArrayLike<number>): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -205,14 +222,4 @@ export function formatAddress(family: AddressFamily, value: bigint): string {
     out += (groups[i] as number).toString(16);
   }
   return out;
-}
-
-/**
- * IPv4 addresses ending in .0 or .255: some consumer routers' smurf protection drops
- * traffic to them, so pools with avoidBuggyIPs never hand them out (MetalLB semantics).
- */
-export function isBuggyIPv4(family: AddressFamily, value: bigint): boolean {
-  if (family !== 4) return false;
-  const last = value & 0xffn;
-  return last === 0n || last === 0xffn;
 }

@@ -3,6 +3,7 @@
 // for every received NDP frame and must be cheap. Both agree on RFC 5952 text, which a
 // property test checks.
 import { Address6 } from 'ip-address';
+import { formatIpv6Groups } from '@ironlb/core';
 
 export type Ipv6Address = string;
 
@@ -42,33 +43,7 @@ export function ipv6Bytes(ip: Ipv6Address): Uint8Array {
 export function formatIpv6(bytes: Uint8Array, offset = 0): Ipv6Address {
   const groups = new Array<number>(8);
   for (let i = 0; i < 8; i++) groups[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
-  // Longest run of zero groups, first one on a tie; a single zero group is not shortened.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let text = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      text += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (text !== '' && !text.endsWith(':')) text += ':';
-    text += groups[i]!.toString(16);
-  }
-  return text;
+  return formatIpv6Groups(groups);
 }
 
 /** Canonical text of any valid IPv6 text, or undefined. */
