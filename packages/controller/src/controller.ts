@@ -7,6 +7,7 @@ import { Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, Metallb
 import { Allocator, type HeldAssignment } from './allocator/index.js';
 import { classifyService, ingressIPs, keyOf, splitKey } from './reconcile/service-view.js';
 import { poolStatusOf, resolvePoolConfig, type Condition, type PoolHealth } from './reconcile/pool-config.js';
+import { cleanupAfterRelease, servicesAwaitingAddresses } from './reconcile/release.js';
 import { watchResource, type Watched } from './k8s/informer.js';
 import { LeaderElector } from './k8s/leader-elector.js';
 import { createEventRecorder, type EventRecorder, type EventTarget } from './k8s/events.js';
@@ -189,10 +190,12 @@ export function createController(d: ControllerDeps): Controller {
     const { namespace, name } = splitKey(key);
     const svc = services.get(name, namespace);
     if (!svc) {
+      legacyWarned.delete(key);
       const r = allocator.release(key);
       if (r.held) {
         log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: 'service-deleted' }, 'released IPs of a deleted Service');
         schedulePoolStatus();
+        retryPending(key);
       }
       return;
     }
@@ -204,11 +207,14 @@ export function createController(d: ControllerDeps): Controller {
       const r = allocator.release(key);
       if (!r.held) return;
       schedulePoolStatus();
+      retryPending(key);
       log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: c.reason }, 'released IPs of a Service that is no longer ours');
-      // Clear only what we wrote; never touch a Service we did not assign.
-      if (c.reason !== 'deleting' && current.some((ip) => r.ips.includes(ip))) {
-        await writer.setIngress(namespace, name, []);
-        if (currentPool) await writer.setPoolAnnotation(namespace, name, undefined);
+      // Clear only what we wrote; never touch a Service we did not assign. The API server
+      // empties ingress itself when the type leaves LoadBalancer, but not our annotation.
+      const undo = cleanupAfterRelease(svc, r.ips, c.reason);
+      if (undo.clearIngress) await writer.setIngress(namespace, name, []);
+      if (undo.clearAnnotation) await writer.setPoolAnnotation(namespace, name, undefined);
+      if (undo.clearIngress || undo.clearAnnotation) {
         void events.record(serviceTarget(svc), 'Normal', 'ClearAssignment', `Service is no longer a LoadBalancer handled by ironlb (${c.reason}); released ${JSON.stringify(r.ips)}`);
       }
       return;
@@ -236,6 +242,7 @@ export function createController(d: ControllerDeps): Controller {
       }
       if (currentPool !== r.pool) await writer.setPoolAnnotation(namespace, name, r.pool);
       if (r.change !== 'kept' || r.released.length > 0) schedulePoolStatus();
+      if (r.released.length > 0) retryPending(key);
       d.metrics.reconciles.inc({ result: 'assigned' });
     } else {
       d.metrics.allocationFailures.inc({ reason: r.reason });
@@ -248,9 +255,17 @@ export function createController(d: ControllerDeps): Controller {
         log.info({ event: 'ipCleared', service: key, ip: current , reason: r.reason }, 'cleared IPs the Service may no longer hold');
         void events.record(serviceTarget(svc), 'Warning', 'ClearAssignment', `current IPs ${JSON.stringify(current)} for "${key}" are not allowed by the configuration, clearing: ${r.message}`);
       }
-      if (r.released.length > 0) schedulePoolStatus();
+      if (r.released.length > 0) {
+        schedulePoolStatus();
+        retryPending(key);
+      }
     }
     d.metrics.reconcileSeconds.observe((d.clock.monotonic() - started) / 1000);
+  }
+
+  /** Addresses came free: every Service still waiting for one gets another try. */
+  function retryPending(except: string): void {
+    for (const k of servicesAwaitingAddresses(services.list(), (key) => allocator.assignment(key) !== undefined, d.lbClass, except)) queue.add(k);
   }
 
   /** Leader start-up: pools, then re-claim held IPs, then everything else. */

@@ -1,42 +1,13 @@
 // Step tables: each step is one operation and the state expected right after it
 // (assignments of every Service, and per-pool use), asserted at every step.
 import { describe, expect, it } from 'vitest';
-import { validatePool, type PoolView } from '@ironlb/core';
+import type { PoolView } from '@ironlb/core';
 import { Allocator } from './allocator.js';
 import type { ServiceView } from './service-view.js';
+import { pool, svc } from './test-support/fixtures.js';
 
-interface PoolSpecLite {
-  addresses: string[];
-  autoAssign?: boolean;
-  avoidBuggyIPs?: boolean;
-  serviceAllocation?: { priority?: number; namespaces?: string[]; namespaceSelectors?: object[]; serviceSelectors?: object[] };
-  createdAt?: string;
-}
 
-function pool(name: string, spec: PoolSpecLite): PoolView {
-  const { createdAt, ...rest } = spec;
-  const r = validatePool({ metadata: { name, namespace: 'metallb-system', creationTimestamp: createdAt ?? '2024-01-01T00:00:00Z' }, spec: rest as never });
-  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('; '));
-  return r.pool;
-}
 
-/** A Service view with single-stack IPv4 defaults; `key` is "ns/name". */
-function svc(key: string, over: Partial<ServiceView> = {}): ServiceView {
-  const namespace = key.split('/')[0] ?? 'default';
-  return {
-    key,
-    namespace,
-    labels: {},
-    namespaceLabels: {},
-    ipFamilies: ['IPv4'],
-    ipFamilyPolicy: 'SingleStack',
-    requestedIPs: [],
-    ports: [{ protocol: 'TCP', port: 80 }],
-    externalTrafficPolicy: 'Cluster',
-    selector: { app: key },
-    ...over,
-  };
-}
 
 const dual = (over: Partial<ServiceView> = {}): Partial<ServiceView> => ({ ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack', ...over });
 const v6 = (over: Partial<ServiceView> = {}): Partial<ServiceView> => ({ ipFamilies: ['IPv6'], ...over });

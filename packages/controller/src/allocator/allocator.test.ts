@@ -1,30 +1,9 @@
 // Direct checks of the allocator's queries and guards (the step tables cover behaviour).
 import { describe, expect, it } from 'vitest';
-import { validatePool, type PoolView } from '@ironlb/core';
 import { Allocator } from './allocator.js';
 import type { ServiceView } from './service-view.js';
+import { pool, svc } from './test-support/fixtures.js';
 
-function pool(name: string, spec: { addresses: string[]; avoidBuggyIPs?: boolean }): PoolView {
-  const r = validatePool({ metadata: { name }, spec });
-  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('; '));
-  return r.pool;
-}
-
-function svc(key: string, over: Partial<ServiceView> = {}): ServiceView {
-  return {
-    key,
-    namespace: key.split('/')[0] ?? 'default',
-    labels: {},
-    namespaceLabels: {},
-    ipFamilies: ['IPv4'],
-    ipFamilyPolicy: 'SingleStack',
-    requestedIPs: [],
-    ports: [{ protocol: 'TCP', port: 80 }],
-    externalTrafficPolicy: 'Cluster',
-    selector: {},
-    ...over,
-  };
-}
 
 const tcp = (port: number) => [{ protocol: 'TCP', port }];
 const dual = (): Partial<ServiceView> => ({ ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
