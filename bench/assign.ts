@@ -2,16 +2,14 @@
 // Service created → ingress written (seen by a watch), on the real cluster-in-a-box with
 // the controller running as its ServiceAccount. Prints progress on stderr and a final
 // JSON line: {"services", "all_assigned_s", "p50_ms", "p99_ms", "controller_rss_mb"}.
-import { benchCluster, applyBenchPool, createServices, parseBenchArgs, percentile, progress, rssMb, startBenchController, waitReady, watchIngress } from './lib.js';
-import { kubectl } from '../test/cluster/kubectl.js';
+import { benchCluster, cleanupBench, prepareBench, createServices, parseBenchArgs, percentile, progress, rssMb, startBenchController, waitReady, watchIngress } from './lib.js';
 
 const { services, json } = parseBenchArgs(process.argv.slice(2));
+const ns = `bench-${process.pid}`;
 const bc = await benchCluster();
 let exitCode = 0;
 try {
-  const ns = 'bench-assign';
-  await kubectl(bc.c, ['create', 'namespace', ns]);
-  await applyBenchPool(bc.c);
+  await prepareBench(bc.c, ns);
   const { ctl, opsPort } = await startBenchController(bc.c);
   try {
     await waitReady(opsPort, ctl);
@@ -42,6 +40,7 @@ try {
   progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
   exitCode = 1;
 } finally {
+  await cleanupBench(bc.c, ns);
   await bc.done();
 }
 process.exit(exitCode);

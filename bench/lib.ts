@@ -3,7 +3,7 @@
 // timestamps when each Service's ingress IP appears.
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
-import { up, down } from '../test/cluster/cluster.js';
+import { up, down, info, listClusterIds } from '../test/cluster/cluster.js';
 import { kubectl, applyYaml } from '../test/cluster/kubectl.js';
 import { startController, type RunningComponent } from '../test/cluster/components.js';
 import { freePort } from '../test/cluster/control-plane.js';
@@ -11,6 +11,7 @@ import { waitFor } from '../test/cluster/exec.js';
 import { repoRoot } from '../test/cluster/cluster.js';
 import type { ClusterInfo } from '../test/cluster/types.js';
 import { join } from 'node:path';
+import { shareConnections } from '@ironlb/core';
 
 export const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
@@ -21,28 +22,59 @@ export interface BenchCluster {
   done(): Promise<void>;
 }
 
+/**
+ * The bench's own cluster-in-a-box, or with IRONLB_BENCH_REUSE=1 the one already running
+ * (only one can run per machine). Bench objects are isolated either way: their own
+ * namespace, a pool restricted to it, Services of class BENCH_CLASS and a controller
+ * that handles only that class under its own lease.
+ */
 export async function benchCluster(): Promise<BenchCluster> {
+  if (process.env.IRONLB_BENCH_REUSE === '1') {
+    const id = listClusterIds()[0];
+    const existing = id ? info(id) : undefined;
+    if (!existing) throw new Error('IRONLB_BENCH_REUSE=1 but no cluster is running (npm run cluster:up)');
+    return connect(existing, async () => {});
+  }
   const c = await up({ nodes: 1, ownerPid: process.pid, log: progress });
+  return connect(c, () => down(c.id, progress));
+}
+
+export const BENCH_CLASS = 'ironlb.io/bench';
+
+async function connect(c: ClusterInfo, done: () => Promise<void>): Promise<BenchCluster> {
   await kubectl(c, ['apply', '-f', join(repoRoot, 'crds')]);
   await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
   const kc = new KubeConfig();
   kc.loadFromFile(c.kubeconfig);
-  return { c, kc, api: kc.makeApiClient(CoreV1Api), done: () => down(c.id, progress) };
+  shareConnections(kc);
+  return { c, kc, api: kc.makeApiClient(CoreV1Api), done };
 }
 
-/** An IPv6 pool large enough for any N we bench (IPv4 documentation space is only 512). */
-export async function applyBenchPool(c: ClusterInfo, name = 'bench', cidr = '2001:db8:1000::/104'): Promise<void> {
+/** The bench namespace and an IPv6 pool only it may use, large enough for any N (IPv4
+ * documentation space is only 512 addresses). */
+export async function prepareBench(c: ClusterInfo, ns: string, cidr = '2001:db8:1000::/104'): Promise<void> {
+  await cleanupBench(c, ns);
+  await kubectl(c, ['create', 'namespace', ns]);
   await applyYaml(c, `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
-metadata: { name: ${name}, namespace: metallb-system }
+metadata: { name: ${ns}, namespace: metallb-system }
 spec:
   addresses: ["${cidr}"]
+  serviceAllocation: { namespaces: ["${ns}"] }
 `);
+}
+
+export async function cleanupBench(c: ClusterInfo, ns: string): Promise<void> {
+  await kubectl(c, ['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=300s'], { allowFail: true, timeoutMs: 320_000 });
+  await kubectl(c, ['delete', 'ipaddresspool', ns, '-n', 'metallb-system', '--ignore-not-found'], { allowFail: true });
 }
 
 export async function startBenchController(c: ClusterInfo): Promise<{ ctl: RunningComponent; opsPort: number }> {
   const opsPort = await freePort();
-  const ctl = await startController(c, { args: ['--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn'] });
+  const ctl = await startController(c, {
+    args: ['--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn', '--lb-class', BENCH_CLASS, '--lease-name', 'ironlb-bench'],
+    identity: `bench-${process.pid}`,
+  });
   return { ctl, opsPort };
 }
 
@@ -89,7 +121,7 @@ export async function watchIngress(kc: KubeConfig, ns: string) {
 export function serviceManifest(ns: string, name: string): V1Service {
   return {
     metadata: { name, namespace: ns },
-    spec: { type: 'LoadBalancer', ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
+    spec: { type: 'LoadBalancer', loadBalancerClass: BENCH_CLASS, ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
   };
 }
 

@@ -3,8 +3,7 @@
 // Services whose IPs changed and how long the controller took to be ready (caches
 // synced, existing IPs re-claimed, pending Services handled). Final JSON line:
 // {"services", "restarts", "ip_changes", "ready_s"} (ready_s = the slowest restart).
-import { benchCluster, applyBenchPool, createServices, ingressOf, parseBenchArgs, progress, startBenchController, waitReady, watchIngress } from './lib.js';
-import { kubectl } from '../test/cluster/kubectl.js';
+import { benchCluster, cleanupBench, prepareBench, createServices, ingressOf, parseBenchArgs, progress, startBenchController, waitReady, watchIngress } from './lib.js';
 import type { CoreV1Api } from '@kubernetes/client-node';
 
 const argv = process.argv.slice(2);
@@ -19,12 +18,11 @@ async function snapshot(api: CoreV1Api, ns: string): Promise<Map<string, string>
   return m;
 }
 
+const ns = `bench-${process.pid}`;
 const bc = await benchCluster();
 let exitCode = 0;
 try {
-  const ns = 'bench-restart';
-  await kubectl(bc.c, ['create', 'namespace', ns]);
-  await applyBenchPool(bc.c);
+  await prepareBench(bc.c, ns);
   let { ctl, opsPort } = await startBenchController(bc.c);
   await waitReady(opsPort, ctl);
   const w = await watchIngress(bc.kc, ns);
@@ -54,6 +52,7 @@ try {
   progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
   exitCode = 1;
 } finally {
+  await cleanupBench(bc.c, ns);
   await bc.done();
 }
 process.exit(exitCode);

@@ -2,12 +2,13 @@
 // ironlb-controller: the only file that reads argv/env, loads credentials, listens and
 // handles signals. Everything else is built by createController and can be tested.
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
-import { createLogger, isIronlbError, startOpsServer, systemClock } from '@ironlb/core';
+import { createLogger, isIronlbError, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
 import { parseControllerFlags } from './flags.js';
 import { createController } from './controller.js';
 import { createControllerMetrics } from './metrics.js';
+import { loadKubeConfig } from './k8s/kubeconfig.js';
 
 async function main(): Promise<number> {
   let flags;
@@ -18,14 +19,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = createLogger({ component: 'controller', level: flags.logLevel }).child({ identity: flags.identity });
-  const kc = new KubeConfig();
+  let kc: KubeConfig;
   try {
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
+    kc = loadKubeConfig(flags.kubeconfig);
   } catch (err) {
     log.fatal({ err, kubeconfig: flags.kubeconfig }, 'cannot load Kubernetes credentials');
     return 1;
   }
+  if (!shareConnections(kc)) log.warn({ event: 'noConnectionReuse' }, 'could not enable connection reuse; every API call opens a new connection');
   const metrics = createControllerMetrics();
   collectDefaultMetrics({ register: metrics.registry });
 

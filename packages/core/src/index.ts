@@ -13,3 +13,4 @@ export * from './pool-overlap.js';
 export * from './service-request.js';
 export * from './work-queue.js';
 export * from './ops-server.js';
+export * from './kube-connections.js';
