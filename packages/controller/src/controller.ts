@@ -4,14 +4,16 @@
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
 import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
 import { Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
-import { Allocator, type HeldAssignment } from './allocator/index.js';
-import { classifyService, ingressIPs, keyOf, splitKey } from './reconcile/service-view.js';
-import { poolStatusOf, resolvePoolConfig, type Condition, type PoolHealth } from './reconcile/pool-config.js';
+import { Allocator } from './allocator/index.js';
+import { classifyService, heldAssignments, ingressIPs, keyOf, splitKey } from './reconcile/service-view.js';
+import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type PoolHealth } from './reconcile/pool-config.js';
+import { updatePoolGauges } from './reconcile/pool-metrics.js';
 import { cleanupAfterRelease, servicesAwaitingAddresses } from './reconcile/release.js';
 import { watchResource, type Watched } from './k8s/informer.js';
 import { LeaderElector } from './k8s/leader-elector.js';
 import { createEventRecorder, type EventRecorder, type EventTarget } from './k8s/events.js';
 import { createStatusWriter, type StatusWriter } from './k8s/status-writer.js';
+import { InFlight } from './k8s/in-flight.js';
 import type { ControllerMetrics } from './metrics.js';
 
 export interface ControllerDeps {
@@ -58,12 +60,16 @@ export function createController(d: ControllerDeps): Controller {
   let stopped = false;
   const legacyWarned = new Map<string, string>();
   const poolGenerations = new Map<string, number>();
+  let poolsWithGauges = new Set<string>();
   const timers: { pools?: TimerHandle; poolStatus?: TimerHandle } = {};
+  // Reconciles and pool status writes on the wire; stop() lets them finish before the
+  // lease is released, so the next leader never writes at the same time as this one.
+  const inFlight = new InFlight();
 
   const queue = new WorkQueue({
     clock: d.clock,
     concurrency: d.concurrency ?? 8,
-    handle: (key) => reconcileService(key),
+    handle: (key) => inFlight.run(() => reconcileService(key)),
     onError: (key, err, retryInMs) => {
       d.metrics.reconciles.inc({ result: 'error' });
       log.warn({ err, service: key, retryInMs }, 'reconcile failed; retrying');
@@ -153,28 +159,21 @@ export function createController(d: ControllerDeps): Controller {
     // At most one status write per pool per second, however many Services change.
     timers.poolStatus = d.clock.setTimer(1_000, () => {
       timers.poolStatus = undefined;
-      void flushPoolStatus();
+      void inFlight.run(flushPoolStatus);
     });
   }
 
   async function flushPoolStatus(): Promise<void> {
     if (!acting) return;
     const now = new Date(d.clock.now()).toISOString();
-    for (const p of pools.list()) {
+    const objs = pools.list();
+    poolsWithGauges = updatePoolGauges(d.metrics, new Map(objs.map((p) => [p.metadata?.name ?? '', allocator.usage(p.metadata?.name ?? '')])), poolsWithGauges);
+    for (const p of objs) {
       const name = p.metadata?.name ?? '';
       const cur = p.status as (NonNullable<IPAddressPool['status']> & { conditions?: Condition[] }) | undefined;
       const usage = allocator.usage(name);
       const want = poolStatusOf(name, p.metadata?.generation, health.get(name), overlaps, usage, cur?.conditions ?? [], now);
-      if (usage) {
-        const n = (v: bigint) => Number(v > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : v);
-        d.metrics.addressesTotal.set({ pool: name }, n(usage.totalIPv4 + usage.totalIPv6));
-        d.metrics.addressesInUse.set({ pool: name }, n(usage.assignedIPv4 + usage.assignedIPv6));
-        d.metrics.ipv4Total.set({ pool: name }, n(usage.totalIPv4));
-        d.metrics.ipv4InUse.set({ pool: name }, n(usage.assignedIPv4));
-        d.metrics.ipv6Total.set({ pool: name }, n(usage.totalIPv6));
-        d.metrics.ipv6InUse.set({ pool: name }, n(usage.assignedIPv6));
-      }
-      if (JSON.stringify(cur ?? {}) === JSON.stringify(want)) continue;
+      if (samePoolStatus(cur, want)) continue;
       try {
         await writer.setPoolStatus(d.namespace, name, want);
       } catch (err) {
@@ -273,14 +272,14 @@ export function createController(d: ControllerDeps): Controller {
     await Promise.all([services.synced, namespaces.synced, pools.synced]);
     if (!leading || stopped) return;
     const t0 = d.clock.monotonic();
+    // Re-claim from a fresh list, not from the cache: a standby's cache can be a watch
+    // event behind the previous leader's last ingress writes, and an IP written just
+    // before the hand-over must never look free to us. (Reconciles still read the cache;
+    // at worst they re-write the same IP the allocator already holds for the Service.)
+    const fresh = (await core.listServiceForAllNamespaces()).items;
+    if (!leading || stopped) return;
     applyPools();
-    const held: HeldAssignment[] = [];
-    for (const svc of services.list()) {
-      const ips = ingressIPs(svc);
-      if (ips.length === 0) continue;
-      const c = classifyService(svc, namespaces.get(svc.metadata?.namespace ?? '')?.metadata?.labels ?? {}, d.lbClass);
-      if (c.kind === 'handled') held.push({ service: c.view, ips });
-    }
+    const held = heldAssignments(fresh, (ns) => namespaces.get(ns)?.metadata?.labels ?? {}, d.lbClass);
     const outcomes = allocator.restore(held);
     const failed = outcomes.filter((o) => !o.ok);
     for (const o of failed) if (!o.ok) log.warn({ event: 'reclaimFailed', service: o.service, reason: o.reason }, o.message);
@@ -329,6 +328,7 @@ export function createController(d: ControllerDeps): Controller {
       queue.stop();
       timers.pools?.cancel();
       timers.poolStatus?.cancel();
+      await inFlight.drain();
       await elector.stop();
       await Promise.all([services.stop(), namespaces.stop(), pools.stop()]);
       d.metrics.isLeader.set(0);

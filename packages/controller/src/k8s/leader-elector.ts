@@ -5,7 +5,7 @@
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Clock, Logger, TimerHandle } from '@ironlb/core';
 import { decide, observe, type LeaseView, type Observation } from '../leader/decide.js';
-import { httpStatusOf, isNotFound } from './api-errors.js';
+import { httpStatusOf, isConflict, isNotFound } from './api-errors.js';
 
 export interface LeaderElectorOptions {
   api: Pick<CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>;
@@ -38,8 +38,12 @@ export class LeaderElector {
   #leading = false;
   #lastRenew = 0;
   #timer: TimerHandle | undefined;
+  /** The attempt on the wire, if any: stop() waits for it before releasing. */
+  #ticking: Promise<void> | undefined;
   #stopped = false;
   #otherHolds = false;
+  /** True once we wrote the lease as holder, even if stop() came before we noticed. */
+  #mayHold = false;
 
   constructor(o: LeaderElectorOptions) {
     this.#o = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...o };
@@ -51,25 +55,46 @@ export class LeaderElector {
 
   start(): void {
     this.#stopped = false;
-    void this.#tick();
+    this.#run();
   }
 
-  /** Stops trying; a leader releases the lease so a standby takes over at once. */
+  #run(): void {
+    const t = this.#tick();
+    this.#ticking = t;
+    const clear = () => {
+      if (this.#ticking === t) this.#ticking = undefined;
+    };
+    t.then(clear, clear);
+  }
+
+  /**
+   * Stops trying; a leader releases the lease so a standby takes over at once. An attempt
+   * still on the wire is waited for first: it may renew (or even acquire) the lease, which
+   * would make a release based on an older read fail with 409 and leave the standby
+   * waiting for the whole lease duration.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
-    if (!this.#leading) return;
+    await this.#ticking;
+    const wasLeading = this.#leading;
     this.#leading = false;
-    try {
-      const cur = await this.#o.api.readNamespacedLease({ name: this.#o.name, namespace: this.#o.namespace });
-      if (cur.spec?.holderIdentity === this.#o.identity) {
+    if (!wasLeading && !this.#mayHold) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const cur = await this.#o.api.readNamespacedLease({ name: this.#o.name, namespace: this.#o.namespace });
+        if (cur.spec?.holderIdentity !== this.#o.identity) return;
         cur.spec.holderIdentity = '';
         cur.spec.leaseDurationSeconds = 1;
         await this.#o.api.replaceNamespacedLease({ name: this.#o.name, namespace: this.#o.namespace, body: cur });
+        this.#o.log.info({ event: 'leaseReleased', lease: this.#o.name }, 'released leadership');
+        return;
+      } catch (err) {
+        // A conflict means the lease changed between our read and write: read it again.
+        if (isConflict(err) && attempt < 3) continue;
+        this.#o.log.warn({ err, lease: this.#o.name }, 'could not release the lease; it will expire');
+        return;
       }
-      this.#o.log.info({ event: 'leaseReleased', lease: this.#o.name }, 'released leadership');
-    } catch (err) {
-      this.#o.log.warn({ err, lease: this.#o.name }, 'could not release the lease; it will expire');
     }
   }
 
@@ -105,9 +130,11 @@ export class LeaderElector {
     const d = decide(view, this.#obs, this.#o.identity, now);
     switch (d.action) {
       case 'create':
+        this.#mayHold = true;
         await api.createNamespacedLease({ namespace, body: this.#spec(0, true) });
         return true;
       case 'acquire':
+        this.#mayHold = true;
         await api.replaceNamespacedLease({ name, namespace, body: this.#spec(d.transitions, true, cur) });
         return true;
       case 'renew':
@@ -143,6 +170,6 @@ export class LeaderElector {
       this.#o.onStoppedLeading();
       return;
     }
-    this.#timer = this.#o.clock.setTimer(this.#o.retryPeriodMs, () => void this.#tick());
+    this.#timer = this.#o.clock.setTimer(this.#o.retryPeriodMs, () => this.#run());
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IPAddressPool } from '@ironlb/core';
-import { poolStatusOf, resolvePoolConfig } from './pool-config.js';
+import { poolStatusOf, resolvePoolConfig, samePoolStatus } from './pool-config.js';
 
 const pool = (name: string, addresses: string[]): IPAddressPool => ({
   apiVersion: 'metallb.io/v1beta1',
@@ -61,5 +61,24 @@ describe('poolStatusOf', () => {
       const s = poolStatusOf(name, 1, undefined, [o], undefined, [], 'T');
       expect(s.conditions.find((c) => c.type === 'Overlapping')).toMatchObject({ status: 'True', message: o.message });
     }
+  });
+});
+
+describe('samePoolStatus', () => {
+  const want = poolStatusOf('p', 3, undefined, [], undefined, [], 'T1');
+  /** What the API server sends back: the same object with every key sorted. */
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+
+  it('matches the status read back with sorted keys', () => {
+    expect(JSON.stringify(sorted(want))).not.toBe(JSON.stringify(want));
+    expect(samePoolStatus(sorted(want), want)).toBe(true);
+  });
+
+  it('sees a changed count, condition or a missing status', () => {
+    expect(samePoolStatus({ ...want, assignedIPv4: 1 }, want)).toBe(false);
+    const conditions = want.conditions.map((c) => (c.type === 'Valid' ? { ...c, observedGeneration: 2 } : c));
+    expect(samePoolStatus({ ...want, conditions }, want)).toBe(false);
+    expect(samePoolStatus(undefined, want)).toBe(false);
   });
 });

@@ -115,3 +115,22 @@ export function poolStatusOf(
     conditions,
   };
 }
+
+/**
+ * Whether the status read back from the API server already says what we want. The
+ * server returns custom objects with their keys sorted, so the comparison ignores key
+ * order (a plain JSON.stringify comparison never matched and re-sent every pool's
+ * status on every flush).
+ */
+export function samePoolStatus(current: unknown, want: PoolStatus): boolean {
+  return canonical(current ?? {}) === canonical(want);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

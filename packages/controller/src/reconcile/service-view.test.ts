@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Service } from '@kubernetes/client-node';
-import { classifyService, ingressIPs } from './service-view.js';
+import { classifyService, heldAssignments, ingressIPs } from './service-view.js';
 
 const svc = (spec: V1Service['spec'], annotations: Record<string, string> = {}, extra: Partial<V1Service['metadata']> = {}): V1Service => ({
   metadata: { name: 'web', namespace: 'shop', annotations, labels: { app: 'web' }, ...extra },
@@ -51,5 +51,29 @@ describe('ingressIPs', () => {
   it('reads IPs in order and skips hostname-only entries', () => {
     expect(ingressIPs({ status: { loadBalancer: { ingress: [{ ip: '198.51.100.1' }, { hostname: 'x' }, { ip: '2001:db8::1' }] } } })).toEqual(['198.51.100.1', '2001:db8::1']);
     expect(ingressIPs(undefined)).toEqual([]);
+  });
+});
+
+describe('heldAssignments', () => {
+  const withIngress = (name: string, spec: V1Service['spec'], ips: string[], annotations: Record<string, string> = {}): V1Service => ({
+    metadata: { name, namespace: 'shop', annotations },
+    spec,
+    status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } },
+  });
+
+  it('lists what our Services hold, with their namespace labels, and nothing else', () => {
+    const held = heldAssignments(
+      [
+        withIngress('holds', { type: 'LoadBalancer' }, ['198.51.100.1']),
+        withIngress('pending', { type: 'LoadBalancer' }, []),
+        withIngress('other-class', { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb' }, ['198.51.100.2']),
+        withIngress('cluster-ip', { type: 'ClusterIP' }, ['198.51.100.3']),
+        withIngress('unreadable', { type: 'LoadBalancer', loadBalancerIP: '198.51.100.4' }, ['198.51.100.4'], { 'metallb.io/loadBalancerIPs': '198.51.100.5' }),
+      ],
+      (ns): Record<string, string> => (ns === 'shop' ? { team: 'a' } : {}),
+      undefined,
+    );
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ ips: ['198.51.100.1'], service: { key: 'shop/holds', namespaceLabels: { team: 'a' } } });
   });
 });

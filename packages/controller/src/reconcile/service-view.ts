@@ -2,7 +2,7 @@
 // Pure: the reconciler passes the object and its namespace's labels.
 import type { V1Service } from '@kubernetes/client-node';
 import { readServiceRequest, type IPFamilyName } from '@ironlb/core';
-import type { IPFamilyPolicy, ServiceView } from '../allocator/index.js';
+import type { HeldAssignment, IPFamilyPolicy, ServiceView } from '../allocator/index.js';
 
 export type ServiceClassification =
   | { kind: 'handled'; view: ServiceView; legacyAnnotations: string[]; warnings: string[] }
@@ -54,4 +54,25 @@ export function classifyService(svc: V1Service, namespaceLabels: Readonly<Record
 /** The IPs status.loadBalancer.ingress holds, in order. */
 export function ingressIPs(svc: V1Service | undefined): string[] {
   return (svc?.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+}
+
+/**
+ * What our Services already hold according to their status.loadBalancer.ingress, for
+ * the allocator to re-claim before anything new is allocated. Services that are not ours
+ * (another class, not a LoadBalancer, being deleted) or whose request cannot be read
+ * are left out; so are Services that hold nothing.
+ */
+export function heldAssignments(
+  services: readonly V1Service[],
+  namespaceLabels: (namespace: string) => Readonly<Record<string, string>>,
+  lbClass: string | undefined,
+): HeldAssignment[] {
+  const held: HeldAssignment[] = [];
+  for (const svc of services) {
+    const ips = ingressIPs(svc);
+    if (ips.length === 0) continue;
+    const c = classifyService(svc, namespaceLabels(svc.metadata?.namespace ?? ''), lbClass);
+    if (c.kind === 'handled') held.push({ service: c.view, ips });
+  }
+  return held;
 }
