@@ -61,7 +61,7 @@ export function createController(d: ControllerDeps): Controller {
   const legacyWarned = new Map<string, string>();
   const poolGenerations = new Map<string, number>();
   let poolsWithGauges = new Set<string>();
-  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle } = {};
+  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle; retry?: TimerHandle } = {};
   // Reconciles and pool status writes on the wire; stop() lets them finish before the
   // lease is released, so the next leader never writes at the same time as this one.
   const inFlight = new InFlight();
@@ -194,7 +194,7 @@ export function createController(d: ControllerDeps): Controller {
       if (r.held) {
         log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: 'service-deleted' }, 'released IPs of a deleted Service');
         schedulePoolStatus();
-        retryPending(key);
+        retryPending();
       }
       return;
     }
@@ -206,7 +206,7 @@ export function createController(d: ControllerDeps): Controller {
       const r = allocator.release(key);
       if (!r.held) return;
       schedulePoolStatus();
-      retryPending(key);
+      retryPending();
       log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: c.reason }, 'released IPs of a Service that is no longer ours');
       // Clear only what we wrote; never touch a Service we did not assign. The API server
       // empties ingress itself when the type leaves LoadBalancer, but not our annotation.
@@ -241,7 +241,7 @@ export function createController(d: ControllerDeps): Controller {
       }
       if (currentPool !== r.pool) await writer.setPoolAnnotation(namespace, name, r.pool);
       if (r.change !== 'kept' || r.released.length > 0) schedulePoolStatus();
-      if (r.released.length > 0) retryPending(key);
+      if (r.released.length > 0) retryPending();
       d.metrics.reconciles.inc({ result: 'assigned' });
     } else {
       d.metrics.allocationFailures.inc({ reason: r.reason });
@@ -256,15 +256,25 @@ export function createController(d: ControllerDeps): Controller {
       }
       if (r.released.length > 0) {
         schedulePoolStatus();
-        retryPending(key);
+        retryPending();
       }
     }
     d.metrics.reconcileSeconds.observe((d.clock.monotonic() - started) / 1000);
   }
 
   /** Addresses came free: every Service still waiting for one gets another try. */
-  function retryPending(except: string): void {
-    for (const k of servicesAwaitingAddresses(services.list(), (key) => allocator.assignment(key) !== undefined, d.lbClass, except)) queue.add(k);
+  /**
+   * Gives Services that hold nothing another try now that addresses came free. Batched:
+   * releases within 200 ms share one scan, so deleting N Services (a namespace) costs
+   * one scan per batch instead of N scans of N Services.
+   */
+  function retryPending(): void {
+    if (timers.retry) return;
+    timers.retry = d.clock.setTimer(200, () => {
+      timers.retry = undefined;
+      if (!acting) return;
+      for (const k of servicesAwaitingAddresses(services.list(), (key) => allocator.assignment(key) !== undefined, d.lbClass)) queue.add(k);
+    });
   }
 
   /** Leader start-up: pools, then re-claim held IPs, then everything else. */
@@ -328,6 +338,7 @@ export function createController(d: ControllerDeps): Controller {
       queue.stop();
       timers.pools?.cancel();
       timers.poolStatus?.cancel();
+      timers.retry?.cancel();
       await inFlight.drain();
       await elector.stop();
       await Promise.all([services.stop(), namespaces.stop(), pools.stop()]);
