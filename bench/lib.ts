@@ -42,7 +42,7 @@ export async function benchCluster(): Promise<BenchCluster> {
 export const BENCH_CLASS = 'ironlb.io/bench';
 
 async function connect(c: ClusterInfo, done: () => Promise<void>): Promise<BenchCluster> {
-  await kubectl(c, ['apply', '-f', join(repoRoot, 'crds')]);
+  await kubectl(c, ['apply', '-f', join(repoRoot, 'crds'), '-f', join(repoRoot, 'deploy/00-namespace.yaml')]);
   await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
   const kc = new KubeConfig();
   kc.loadFromFile(c.kubeconfig);

@@ -212,9 +212,11 @@ describe('takeover', () => {
     await agentB.set([{ ip: vip, iface: 'eth0' }, { ip: vip6, iface: 'eth0' }]);
     const firstGarp = await agentB.waitForEvent((e) => e.kind === 'sent' && e.ip === vip && e.purpose === 'garp-request', 2_000, from);
     const changedAt = await watching;
-    const garpsBefore = agentB.events.slice(from).filter((e) => e.kind === 'sent' && e.ip === vip && e.hr <= changedAt);
-    expect(garpsBefore.map((e) => e.kind === 'sent' && e.trigger)).toEqual(expect.arrayContaining(['takeover']));
-    expect(garpsBefore.every((e) => e.kind === 'sent' && e.trigger === 'takeover')).toBe(true);
+    // A send's timestamp is taken after sendto returns, and under load the client kernel
+    // can apply the frame first; so "within the first round" is judged against the second
+    // round, which B sends B_BURST_INTERVAL_MS later: the entry must move before it.
+    const sentBefore = agentB.events.slice(from).filter((e) => e.kind === 'sent' && e.ip === vip && e.hr <= changedAt);
+    expect(sentBefore.every((e) => e.kind === 'sent' && e.trigger === 'takeover')).toBe(true);
     const ms = Number(changedAt - firstGarp.hr) / 1e6;
     expect(ms).toBeLessThan(B_BURST_INTERVAL_MS);
 
