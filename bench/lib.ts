@@ -121,12 +121,13 @@ export async function watchIngress(kc: KubeConfig, ns: string) {
 export function serviceManifest(ns: string, name: string): V1Service {
   return {
     metadata: { name, namespace: ns },
-    spec: { type: 'LoadBalancer', loadBalancerClass: BENCH_CLASS, ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
+    // No NodePorts: the range (30000-32767) holds fewer ports than the Services we bench.
+    spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, loadBalancerClass: BENCH_CLASS, ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
   };
 }
 
 /** Creates Services with bounded parallelism; returns each one's creation-confirmed time. */
-export async function createServices(api: CoreV1Api, ns: string, names: string[], parallel = 16): Promise<Map<string, number>> {
+export async function createServices(api: CoreV1Api, ns: string, names: string[], parallel = 48): Promise<Map<string, number>> {
   const created = new Map<string, number>();
   let next = 0;
   let lastReport = performance.now();
