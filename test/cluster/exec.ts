@@ -101,6 +101,9 @@ export async function stopProcess(pid: number | undefined, graceMs = 5_000): Pro
   while (isAlive(pid)) await sleep(20);
 }
 
+/** Thrown by a waitFor check to end the wait at once instead of being retried. */
+export class StopWaiting extends Error {}
+
 /** Polls `check` until it returns a value or the deadline passes; the error names `what`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -110,6 +113,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       const v = await check();
       if (v !== undefined) return v;
     } catch (e) {
+      if (e instanceof StopWaiting) throw e;
       last = e;
     }
     if (Date.now() > deadline) {
