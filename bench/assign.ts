@@ -40,7 +40,7 @@ try {
   progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
   exitCode = 1;
 } finally {
-  await cleanupBench(bc.c, ns);
+  if (bc.reused) await cleanupBench(bc.c, ns);
   await bc.done();
 }
 process.exit(exitCode);

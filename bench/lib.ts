@@ -19,6 +19,8 @@ export interface BenchCluster {
   c: ClusterInfo;
   api: CoreV1Api;
   kc: KubeConfig;
+  /** A cluster someone else runs: remove what the bench made. Otherwise it is torn down whole. */
+  reused: boolean;
   done(): Promise<void>;
 }
 
@@ -33,21 +35,21 @@ export async function benchCluster(): Promise<BenchCluster> {
     const id = listClusterIds()[0];
     const existing = id ? info(id) : undefined;
     if (!existing) throw new Error('IRONLB_BENCH_REUSE=1 but no cluster is running (npm run cluster:up)');
-    return connect(existing, async () => {});
+    return connect(existing, true, async () => {});
   }
   const c = await up({ nodes: 1, ownerPid: process.pid, log: progress });
-  return connect(c, () => down(c.id, progress));
+  return connect(c, false, () => down(c.id, progress));
 }
 
 export const BENCH_CLASS = 'ironlb.io/bench';
 
-async function connect(c: ClusterInfo, done: () => Promise<void>): Promise<BenchCluster> {
+async function connect(c: ClusterInfo, reused: boolean, done: () => Promise<void>): Promise<BenchCluster> {
   await kubectl(c, ['apply', '-f', join(repoRoot, 'crds'), '-f', join(repoRoot, 'deploy/00-namespace.yaml')]);
   await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
   const kc = new KubeConfig();
   kc.loadFromFile(c.kubeconfig);
   shareConnections(kc);
-  return { c, kc, api: kc.makeApiClient(CoreV1Api), done };
+  return { c, kc, api: kc.makeApiClient(CoreV1Api), reused, done };
 }
 
 /** The bench namespace and an IPv6 pool only it may use, large enough for any N (IPv4
