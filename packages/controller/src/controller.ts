@@ -347,6 +347,7 @@ export function createController(d: ControllerDeps): Controller {
     notReady() {
       const reasons: string[] = [];
       if (stopped) reasons.push('stopping');
+      if (!elector.decided) reasons.push('leader election: first attempt pending');
       // A standby is ready once it could take over; the leader once it has caught up.
       if (leading && !initialDone) reasons.push('leader: re-claiming existing IPs and handling pending Services');
       return reasons;

@@ -115,3 +115,22 @@ describe('LeaderElector.stop', () => {
     expect(t.api.lease?.spec?.holderIdentity).toBe('other');
   });
 });
+
+describe('LeaderElector.decided', () => {
+  it('is false until an attempt has answered, whoever holds the lease', async () => {
+    for (const seed of ['other', '']) {
+      const { api, el } = setup(seed);
+      let release!: () => void;
+      api.readDelay = () => new Promise<void>((r) => (release = r));
+      el.start();
+      await settle();
+      expect(el.decided).toBe(false); // the first read is still on the wire
+      api.readDelay = undefined;
+      release();
+      await settle();
+      expect(el.decided).toBe(true);
+      expect(el.isLeader).toBe(seed === ''); // a released lease is ours to take
+      await el.stop();
+    }
+  });
+});

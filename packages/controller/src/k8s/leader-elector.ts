@@ -42,11 +42,18 @@ export class LeaderElector {
   #ticking: Promise<void> | undefined;
   #stopped = false;
   #otherHolds = false;
+  #decided = false;
   /** True once we wrote the lease as holder, even if stop() came before we noticed. */
   #mayHold = false;
 
   constructor(o: LeaderElectorOptions) {
     this.#o = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...o };
+  }
+
+  /** True once an attempt has told us who leads (us or another replica). Until then a
+   * replica must not call itself a ready standby: it may be about to lead. */
+  get decided(): boolean {
+    return this.#decided;
   }
 
   get isLeader(): boolean {
@@ -152,6 +159,7 @@ export class LeaderElector {
     let held = false;
     try {
       held = await this.#attempt();
+      this.#decided = true;
     } catch (err) {
       this.#o.log.debug({ err, status: httpStatusOf(err), lease: this.#o.name }, 'lease attempt failed');
     }
