@@ -2,14 +2,10 @@
 // Service created → ingress written (seen by a watch), on the real cluster-in-a-box with
 // the controller running as its ServiceAccount. Prints progress on stderr and a final
 // JSON line: {"services", "all_assigned_s", "p50_ms", "p99_ms", "controller_rss_mb"}.
-import { benchCluster, cleanupBench, prepareBench, createServices, parseBenchArgs, percentile, progress, rssMb, startBenchController, waitReady, watchIngress } from './lib.js';
+import { createServices, parseBenchArgs, percentile, progress, rssMb, runBench, startBenchController, waitReady, watchIngress } from './lib.js';
 
 const { services, json } = parseBenchArgs(process.argv.slice(2));
-const ns = `bench-${process.pid}`;
-const bc = await benchCluster();
-let exitCode = 0;
-try {
-  await prepareBench(bc.c, ns);
+await runBench(async (bc, ns) => {
   const { ctl, opsPort } = await startBenchController(bc.c);
   try {
     await waitReady(opsPort, ctl);
@@ -36,11 +32,4 @@ try {
   } finally {
     await ctl.stop();
   }
-} catch (e) {
-  progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
-  exitCode = 1;
-} finally {
-  if (bc.reused) await cleanupBench(bc.c, ns);
-  await bc.done();
-}
-process.exit(exitCode);
+});

@@ -164,3 +164,24 @@ export function parseBenchArgs(argv: string[]): { services: number; json: boolea
   if (!Number.isInteger(services) || services < 1) throw new Error(`--services must be a positive integer`);
   return { services, json };
 }
+
+/**
+ * Runs one cluster bench: a cluster (own or reused), a prepared namespace and pool, the
+ * body, then cleanup whatever happened; exits 1 with the reason on failure.
+ */
+export async function runBench(body: (bc: BenchCluster, ns: string) => Promise<void>): Promise<never> {
+  const ns = `bench-${process.pid}`;
+  const bc = await benchCluster();
+  let exitCode = 0;
+  try {
+    await prepareBench(bc.c, ns);
+    await body(bc, ns);
+  } catch (e) {
+    progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
+    exitCode = 1;
+  } finally {
+    if (bc.reused) await cleanupBench(bc.c, ns);
+    await bc.done();
+  }
+  process.exit(exitCode);
+}
