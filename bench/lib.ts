@@ -30,14 +30,15 @@ export interface BenchCluster {
  * namespace, a pool restricted to it, Services of class BENCH_CLASS and a controller
  * that handles only that class under its own lease.
  */
-export async function benchCluster(): Promise<BenchCluster> {
+export async function benchCluster(nodes = 1): Promise<BenchCluster> {
   if (process.env.IRONLB_BENCH_REUSE === '1') {
     const id = listClusterIds()[0];
     const existing = id ? info(id) : undefined;
     if (!existing) throw new Error('IRONLB_BENCH_REUSE=1 but no cluster is running (npm run cluster:up)');
+    if (existing.nodes.length < nodes) throw new Error(`IRONLB_BENCH_REUSE=1 but the running cluster has ${existing.nodes.length} nodes; this bench needs ${nodes}`);
     return connect(existing, true, async () => {});
   }
-  const c = await up({ nodes: 1, ownerPid: process.pid, log: progress });
+  const c = await up({ nodes, ownerPid: process.pid, log: progress });
   return connect(c, false, () => down(c.id, progress));
 }
 

@@ -3,17 +3,18 @@
 // standby keeps warm caches. On becoming leader it re-claims every IP Services already
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
 import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+import { createEventRecorder, watchResource, type EventRecorder, type EventTarget, type Watched, Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
 import { Allocator } from './allocator/index.js';
 import { classifyService, heldAssignments, ingressIPs, keyOf, splitKey } from './reconcile/service-view.js';
 import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type PoolHealth } from './reconcile/pool-config.js';
 import { updatePoolGauges } from './reconcile/pool-metrics.js';
 import { cleanupAfterRelease, servicesAwaitingAddresses } from './reconcile/release.js';
-import { watchResource, type Watched } from './k8s/informer.js';
+
 import { LeaderElector } from './k8s/leader-elector.js';
-import { createEventRecorder, type EventRecorder, type EventTarget } from './k8s/events.js';
+
 import { createStatusWriter, type StatusWriter } from './k8s/status-writer.js';
 import { InFlight } from './k8s/in-flight.js';
+import { ensureHeartbeatSecret } from './k8s/heartbeat-secret.js';
 import type { ControllerMetrics } from './metrics.js';
 
 export interface ControllerDeps {
@@ -314,6 +315,8 @@ export function createController(d: ControllerDeps): Controller {
     onStartedLeading: () => {
       leading = true;
       d.metrics.isLeader.set(1);
+      // The speakers need the heartbeat key before they announce anything.
+      void ensureHeartbeatSecret(core, d.namespace, d.clock, log).catch((err: unknown) => log.error({ err, event: 'heartbeatSecretFailed' }, 'could not create the heartbeat key Secret; speakers will not announce'));
       takeOver().catch((err: unknown) => {
         log.error({ err }, 'take-over failed');
         d.onLostLeadership?.();

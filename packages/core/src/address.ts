@@ -120,25 +120,42 @@ function parseV6Fast(t: string): bigint | undefined {
   return (hi << 64n) | lo;
 }
 
+export interface ParseAddressOptions {
+  /**
+   * IPv4-mapped IPv6 (::ffff:0:0/96, RFC 4291 §2.5.5.2) is an IPv6 address: family 6, text
+   * '::ffff:a.b.c.d' (RFC 5952 §5). As a LoadBalancer address it is refused by default (see
+   * parseAddress); the packet codecs accept it, because on the wire it is just 16 bytes.
+   */
+  readonly allowIpv4Mapped?: boolean;
+}
+
 /**
- * Parses one IP address (no prefix). Rejects zones (fe80::1%eth0: a LoadBalancer IP is
- * never link-scoped) and IPv4-mapped IPv6 (::ffff:a.b.c.d: Go's net.ParseIP treats it
- * as IPv4, so MetalLB and we would disagree about its family; write the IPv4 form).
- * Common forms take a fast path; anything else is decided by ip-address.
+ * Parses one IP address (no prefix); the project's one IP parser (the speaker's packet
+ * codecs delegate here). Rejects zones (fe80::1%eth0: a LoadBalancer IP is never
+ * link-scoped) and, unless `allowIpv4Mapped`, IPv4-mapped IPv6 (::ffff:a.b.c.d: Go's
+ * net.ParseIP treats it as IPv4, so MetalLB and we would disagree about its family; write
+ * the IPv4 form). Surrounding whitespace is ignored. Common forms take a fast path;
+ * anything else is decided by ip-address.
  */
-export function parseAddress(input: string): AddressParseResult {
+export function parseAddress(input: string, options: ParseAddressOptions = {}): AddressParseResult {
   const text = input.trim();
+  const mappedOk = options.allowIpv4Mapped === true;
   if (text.includes(':')) {
     const fast = text.includes('.') || text.includes('%') || text.includes('/') ? undefined : parseV6Fast(text);
-    if (fast !== undefined && fast >> 32n !== 0xffffn) return { ok: true, address: { family: 6, value: fast, normalized: formatAddress(6, fast) } };
+    if (fast !== undefined && (mappedOk || !isIpv4MappedValue(fast))) return { ok: true, address: { family: 6, value: fast, normalized: formatAddress(6, fast) } };
   } else {
     const fast = parseV4Fast(text);
     if (fast !== undefined) return { ok: true, address: { family: 4, value: fast, normalized: formatAddress(4, fast) } };
   }
-  return parseAddressSlow(input, text);
+  return parseAddressSlow(input, text, mappedOk);
 }
 
-function parseAddressSlow(input: string, text: string): AddressParseResult {
+/** Whether an IPv6 value lies in ::ffff:0:0/96 (IPv4-mapped, RFC 4291 §2.5.5.2). */
+export function isIpv4MappedValue(value: bigint): boolean {
+  return value >> 32n === 0xffffn;
+}
+
+function parseAddressSlow(input: string, text: string, mappedOk: boolean): AddressParseResult {
   const shown = JSON.stringify(input);
   if (text.length === 0) return parseFailure('invalid-address', `${shown} is not an IP address: it is empty`);
   if (text.includes('/')) return parseFailure('invalid-address', `${shown} is a CIDR, not a single IP address`);
@@ -151,7 +168,7 @@ function parseAddressSlow(input: string, text: string): AddressParseResult {
     } catch {
       return parseFailure('invalid-address', `${shown} is not a valid IPv6 address`);
     }
-    if (value >> 32n === 0xffffn) {
+    if (!mappedOk && isIpv4MappedValue(value)) {
       return parseFailure('invalid-address', `${shown} is an IPv4-mapped IPv6 address; write it as IPv4 (${formatAddress(4, value & 0xffffffffn)})`);
     }
     return { ok: true, address: { family: 6, value, normalized: formatAddress(6, value) } };
@@ -193,9 +210,16 @@ export function isBuggyIPv4(family: AddressFamily, value: bigint): boolean {
 
 /**
  * RFC 5952 text of eight 16-bit groups: lower case, the first longest run (two or more)
- * of zero groups shortened to "::". Shared by the address math and the packet codecs.
+ * of zero groups shortened to "::", and IPv4-mapped addresses (::ffff:0:0/96) in the mixed
+ * notation '::ffff:192.0.2.1' that §5 recommends. Shared by the address math and the
+ * packet codecs, so both print every address the same way.
  */
 export function formatIpv6Groups(groups: ArrayLike<number>): string {
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    const hi = groups[6] as number;
+    const lo = groups[7] as number;
+    return `::ffff:${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  }
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

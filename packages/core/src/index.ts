@@ -14,3 +14,8 @@ export * from './service-request.js';
 export * from './work-queue.js';
 export * from './ops-server.js';
 export * from './kube-connections.js';
+export * from './deadline.js';
+export * from './informer.js';
+export * from './events.js';
+export * from './api-errors.js';
+export * from './strict-arp.js';

@@ -46,3 +46,9 @@ export type AnnotationName = keyof typeof Annotations;
  * announcing from such nodes (kubernetes/enhancements KEP-1143).
  */
 export const ExcludeFromExternalLoadBalancersLabel = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+/**
+ * ironlb's own: the Secret (install namespace) holding the speakers' heartbeat HMAC keys,
+ * one data entry per key; created by the controller when missing.
+ */
+export const HeartbeatSecretName = 'ironlb-heartbeat';

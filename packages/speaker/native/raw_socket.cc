@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <linux/net_tstamp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -25,6 +26,36 @@ std::atomic<size_t> live_cores{0};
 // A flood of frames must not starve the rest of the loop: poll is level-triggered, so
 // whatever is left after this many frames wakes us again on the next iteration.
 constexpr int kMaxFramesPerWake = 256;
+
+// POLLERR wake-ups in a row with nothing to show for them (no SO_ERROR, empty error queue,
+// no frame) before the socket gives up: stop polling and tell JS (onError with
+// `stopped: true`) so the owner reopens it, instead of spinning the event loop.
+constexpr int kMaxEmptyErrorWakes = 8;
+
+// Reads and discards everything on the socket's error queue (MSG_ERRQUEUE), e.g. transmit
+// timestamps; returns how many messages it took off. We never ask for their contents: we
+// only need the queue empty, because the kernel signals POLLERR for as long as it is not.
+int DrainErrorQueue(int fd) {
+  int drained = 0;
+  for (int i = 0; i < kMaxFramesPerWake; i++) {
+    uint8_t data[256];
+    uint8_t control[512];
+    iovec iov{data, sizeof data};
+    msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;  // EAGAIN: empty
+    }
+    drained++;
+  }
+  return drained;
+}
 
 // Large enough for any frame on a 64 KiB-MTU interface (loopback); ARP and NDP are tiny.
 constexpr size_t kRecvBufferSize = 65536;
@@ -75,6 +106,7 @@ Napi::Function RawSocket::Define(Napi::Env env) {
                          InstanceMethod<&RawSocket::Close>("close"),
                          InstanceMethod<&RawSocket::JsRef>("ref"),
                          InstanceMethod<&RawSocket::JsUnref>("unref"),
+                         InstanceMethod<&RawSocket::EnableTxTimestamps>("enableTxTimestamps"),
                      });
 }
 
@@ -233,44 +265,82 @@ void RawSocket::OnPoll(uv_poll_t* handle, int status, int events) {
   if (core->closing || self == nullptr) return;
   Napi::HandleScope scope(self->Env());
   if (status < 0) {
-    // libuv stops the handle on POLLERR (e.g. ENETDOWN when the link goes down). Fetch and
-    // clear the socket error, report it, and keep listening: the socket stays bound to the
-    // ifindex and works again when the link returns.
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    getsockopt(core->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-    self->ReportError(soerr != 0 ? soerr : -status, "poll");
-    if (!core->closing) uv_poll_start(&core->poll, UV_READABLE, OnPoll);
+    OnPollError(core, status);
     return;
   }
+  core->empty_error_wakes = 0;
   self->ReadFrames();
 }
 
-void RawSocket::ReadFrames() {
+// libuv turns POLLERR into status UV_EBADF and stops the handle (uv__poll_io), whatever
+// the cause; the kernel sets POLLERR on a packet socket while sk_err is set or its error
+// queue is not empty (datagram_poll). So: SO_ERROR first (reading it clears it), else drain
+// the error queue; and read frames, which libuv did not report while POLLERR was up. Only
+// a wake-up that explains nothing counts towards kMaxEmptyErrorWakes.
+void RawSocket::OnPollError(SocketCore* core, int status) {
+  RawSocket* self = core->owner;
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  if (getsockopt(core->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) soerr = errno;
+  if (soerr != 0) {
+    // A real error (ENETDOWN when the link goes down…): report it and keep listening; the
+    // socket stays bound to the ifindex and works again when the link returns.
+    core->empty_error_wakes = 0;
+    self->ReportError(soerr, "poll");
+    if (!core->closing) uv_poll_start(&core->poll, UV_READABLE, OnPoll);
+    return;
+  }
+  int drained = DrainErrorQueue(core->fd);
+  int frames = self->ReadFrames();
+  // The frame callback may have closed the socket; the core lives until uv_close is done.
+  if (core->closing || core->owner == nullptr) return;
+  if (drained > 0 || frames > 0) {
+    core->empty_error_wakes = 0;
+  } else if (++core->empty_error_wakes >= kMaxEmptyErrorWakes) {
+    // The poll stays stopped (libuv stopped it): better a socket that says it is deaf than
+    // one that spins the event loop. The owner is expected to close and reopen it.
+    core->empty_error_wakes = 0;
+    self->ReportError(EIO, "poll", true);
+    return;
+  }
+  uv_poll_start(&core->poll, UV_READABLE, OnPoll);
+}
+
+// Returns the number of frames handed to JS (-1 if the socket was closed meanwhile).
+int RawSocket::ReadFrames() {
   SocketCore* core = core_;
+  if (core == nullptr) return -1;
+  int delivered = 0;
   for (int i = 0; i < kMaxFramesPerWake; i++) {
     sockaddr_ll from;
     socklen_t from_len = sizeof from;
     ssize_t n = recvfrom(core->fd, recv_buffer, kRecvBufferSize, MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // wake-ups can be spurious
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return delivered;  // wake-ups can be spurious
       ReportError(errno, "recvfrom");
-      return;
+      return core->closing ? -1 : delivered;
     }
     if (from.sll_pkttype == PACKET_OUTGOING) continue;
+    delivered++;
     size_t len = static_cast<size_t>(n) < kRecvBufferSize ? static_cast<size_t>(n) : kRecvBufferSize;
     Napi::Env env = Env();
     Napi::Buffer<uint8_t> frame = Napi::Buffer<uint8_t>::Copy(env, recv_buffer, len);
     bool ok = CallJs(on_frame_, {frame, Napi::Number::New(env, from.sll_pkttype)});
     // The callback may have closed us (and the JS object may be collectable): touch
     // nothing of `this` once the core says so.
-    if (!ok || core->closing) return;
+    if (!ok || core->closing) return core->closing ? -1 : delivered;
   }
+  return delivered;
 }
 
-void RawSocket::ReportError(int err, const char* syscall) {
+// `stopped`: the socket no longer receives (its poll is stopped); JS sees `stopped: true`.
+void RawSocket::ReportError(int err, const char* syscall, bool stopped) {
   Napi::Error e = ErrnoError(Env(), err, syscall, iface_);
+  if (stopped) {
+    e.Set("stopped", Napi::Boolean::New(Env(), true));
+    e.Set("message", Napi::String::New(Env(), e.Message() + "; POLLERR kept coming without a socket error, so receiving stopped: reopen the socket"));
+  }
   CallJs(on_error_, {e.Value()});
 }
 
@@ -375,6 +445,18 @@ Napi::Value RawSocket::JsRef(const Napi::CallbackInfo& info) {
 Napi::Value RawSocket::JsUnref(const Napi::CallbackInfo& info) {
   if (core_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&core_->poll));
   return info.Env().Undefined();
+}
+
+// Test hook (not part of the PacketSocket port): asks for a software transmit timestamp
+// of every frame sent, which the kernel queues on the socket's error queue. That is the
+// one way to make it signal POLLERR with SO_ERROR == 0 on purpose.
+Napi::Value RawSocket::EnableTxTimestamps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+  if (core_ == nullptr || setsockopt(core_->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) < 0) {
+    ErrnoError(env, core_ == nullptr ? EBADF : errno, "setsockopt(SO_TIMESTAMPING)", iface_).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
 }
 
 }  // namespace ironlb

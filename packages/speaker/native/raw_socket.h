@@ -20,6 +20,9 @@ struct SocketCore {
   RawSocket* owner = nullptr;
   std::string iface;
   bool closing = false;
+  // POLLERR wake-ups in a row that found no socket error, nothing on the error queue and
+  // no frame (OnPoll): bounded, so an error we cannot see or clear never spins the loop.
+  int empty_error_wakes = 0;
 };
 
 class RawSocket : public Napi::ObjectWrap<RawSocket> {
@@ -38,6 +41,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value JsRef(const Napi::CallbackInfo& info);
   Napi::Value JsUnref(const Napi::CallbackInfo& info);
+  Napi::Value EnableTxTimestamps(const Napi::CallbackInfo& info);
   Napi::Value Membership(const Napi::CallbackInfo& info, bool add);
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
@@ -45,8 +49,9 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   static void OnPollClosed(uv_handle_t* handle);
   static void Shutdown(SocketCore* core);
 
-  void ReadFrames();
-  void ReportError(int err, const char* syscall);
+  int ReadFrames();
+  static void OnPollError(SocketCore* core, int status);
+  void ReportError(int err, const char* syscall, bool stopped = false);
   bool CallJs(Napi::FunctionReference& fn, std::initializer_list<napi_value> args);
 
   SocketCore* core_ = nullptr;

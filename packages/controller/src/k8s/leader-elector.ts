@@ -3,9 +3,8 @@
 // Writes use the lease's resourceVersion, so two candidates racing for an expired lease
 // cannot both win: the loser gets 409 Conflict.
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import type { Clock, Logger, TimerHandle } from '@ironlb/core';
+import { httpStatusOf, isConflict, isNotFound, type Clock, type Logger, type TimerHandle } from '@ironlb/core';
 import { decide, observe, type LeaseView, type Observation } from '../leader/decide.js';
-import { httpStatusOf, isConflict, isNotFound } from './api-errors.js';
 
 export interface LeaderElectorOptions {
   api: Pick<CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>;

@@ -65,7 +65,7 @@ describe('takeover and re-announcement', () => {
 
   it('IPv6 failover: joins the solicited-node group and sends unsolicited NAs with Override', () => {
     const m = play([...v6Owned, { at: 1100, run: tick, expect: [una(VIP6, 'burst'), 'schedule 2200'] }]);
-    expect(m.status()).toEqual([{ ip: VIP6, iface: 'eth0', family: 6, claim: 'failover', phase: 'announcing', dueAt: 2200 }]);
+    expect(m.status()).toEqual([{ ip: VIP6, iface: 'eth0', family: 6, claim: 'failover', quiet: false, phase: 'announcing', dueAt: 2200 }]);
   });
 
   it('announcements carry the interface MAC and the right flags', () => {
@@ -326,11 +326,27 @@ describe('conflicts while announcing (RFC 5227 §2.4)', () => {
     ]);
   });
 
-  it('a MAC of another speaker is a split view', () => {
+  it('a MAC of another speaker is a split view (or a handoff): reported, never defended against', () => {
     const m = play(v4Owned);
     m.setKnownSpeakerMacs([SPEAKER_B_MAC.toUpperCase()]);
-    const out = describeActions(m.handleFrame('eth0', buildGratuitousArpRequest({ mac: SPEAKER_B_MAC, ip: VIP4 }), 100));
-    expect(out).toContain(`event conflict ${VIP4} eth0 ${SPEAKER_B_MAC} split-view announce via=arp-request suppressed=0 defended=true`);
+    const speakerGarp = buildGratuitousArpRequest({ mac: SPEAKER_B_MAC, ip: VIP4 });
+    const steps: [number, Uint8Array, string[]][] = [
+      [100, speakerGarp, [`event conflict ${VIP4} eth0 ${SPEAKER_B_MAC} split-view announce via=arp-request suppressed=0 defended=false`, 'schedule 1100']],
+      [200, speakerGarp, ['schedule 1100']], // rate-limited report, still no defence
+      // The speaker's claims used up no defence: a foreign host right after is defended.
+      [300, buildGratuitousArpRequest({ mac: FOREIGN_MAC, ip: VIP4 }), [...garp(VIP4, 'defend'), `event conflict ${VIP4} eth0 ${FOREIGN_MAC} foreign-conflict announce via=arp-request suppressed=0 defended=true`, 'schedule 1100']],
+      [20_100, speakerGarp, [`event conflict ${VIP4} eth0 ${SPEAKER_B_MAC} split-view announce via=arp-request suppressed=1 defended=false`, 'schedule 1100']],
+    ];
+    for (const [at, bytes, expected] of steps) expect(describeActions(m.handleFrame('eth0', bytes, at)), `t=${at}`).toEqual(expected);
+  });
+
+  it('IPv6: an unsolicited NA from another speaker is not defended against either', () => {
+    const m = play(v6Owned);
+    m.setKnownSpeakerMacs([SPEAKER_B_MAC]);
+    expect(describeActions(m.handleFrame('eth0', buildUnsolicitedNeighborAdvertisement({ mac: SPEAKER_B_MAC, ip: VIP6 }), 100))).toEqual([
+      `event conflict ${VIP6} eth0 ${SPEAKER_B_MAC} split-view announce via=na suppressed=0 defended=false`,
+      'schedule 1100',
+    ]);
   });
 
   it.each([
@@ -345,6 +361,110 @@ describe('conflicts while announcing (RFC 5227 §2.4)', () => {
 
   it('a foreign NA on another interface is not about our entry', () => {
     play([...v6Owned, { at: 100, run: frame('eth1', buildUnsolicitedNeighborAdvertisement({ mac: FOREIGN_MAC, ip: VIP6 })), expect: ['schedule 1100'] }]);
+  });
+});
+
+describe('quiet entries (lossless handoff: the new owner announces first, the old one stops answering after)', () => {
+  const quiet4 = [{ ip: VIP4, iface: 'eth0', quiet: true }];
+  const arpReq = (o: Partial<Parameters<typeof buildArpRequest>[0]> = {}) => buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4, ...o });
+  const arpAnswer = (at: 'schedule null' | string, unicast = false) => [
+    `event request ${VIP4} eth0 from=${CLIENT_MAC}${unicast ? ' unicast' : ''}`,
+    `send eth0 arp-reply ${VIP4} →${CLIENT_MAC}`,
+    at,
+  ];
+
+  it('going quiet cancels the burst and re-announcements but keeps answering, broadcast and unicast', () => {
+    const m = play([
+      ...v4Owned,
+      { at: 500, run: entries(quiet4), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] },
+      { at: 1100, run: tick, expect: ['schedule null'] },
+      { at: 70_000, run: tick, expect: ['schedule null'] },
+      { at: 70_001, run: frame('eth0', arpReq()), expect: arpAnswer('schedule null') },
+      { at: 70_002, run: frame('eth0', arpReq({ unicastTo: ETH0_MAC })), expect: arpAnswer('schedule null', true) },
+      { at: 70_003, run: frame('eth0', buildArpProbe({ mac: CLIENT_MAC, ip: VIP4 })), expect: arpAnswer('schedule null') },
+    ]);
+    expect(m.status()).toEqual([{ ip: VIP4, iface: 'eth0', family: 4, claim: 'failover', quiet: true, phase: 'answering', dueAt: undefined }]);
+  });
+
+  it('a quiet entry neither defends nor reports the new owner; a foreign host is reported, not defended', () => {
+    const m = play([...v4Owned, { at: 500, run: entries(quiet4), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] }]);
+    m.setKnownSpeakerMacs([SPEAKER_B_MAC]);
+    expect(describeActions(m.handleFrame('eth0', buildGratuitousArpRequest({ mac: SPEAKER_B_MAC, ip: VIP4 }), 600))).toEqual(['schedule null']);
+    expect(describeActions(m.handleFrame('eth0', buildGratuitousArpRequest({ mac: FOREIGN_MAC, ip: VIP4 }), 700))).toEqual([
+      `event conflict ${VIP4} eth0 ${FOREIGN_MAC} foreign-conflict announce via=arp-request suppressed=0 defended=false`,
+      'schedule null',
+    ]);
+  });
+
+  it('un-quieting is a new claim: a fresh takeover burst', () => {
+    play([
+      ...v4Owned,
+      { at: 500, run: entries(quiet4), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] },
+      { at: 800, run: entries([{ ip: VIP4, iface: 'eth0' }]), expect: [`event announcing ${VIP4} eth0 failover`, ...garp(VIP4, 'takeover'), 'schedule 1900'] },
+      { at: 1900, run: tick, expect: [...garp(VIP4, 'burst'), 'schedule 3000'] },
+      { at: 2000, run: entries([{ ip: VIP4, iface: 'eth0', quiet: false }]), expect: ['schedule 3000'] }, // no change, no new burst
+    ]);
+  });
+
+  it('a new quiet entry only answers: no burst, no probe even for a first claim (IPv6 still joins its group)', () => {
+    play([
+      { at: 0, run: ifaces(IFACES), expect: ['schedule null'] },
+      {
+        at: 0,
+        run: entries([{ ip: VIP6, iface: 'eth0', claim: 'first', quiet: true }, { ip: VIP4, iface: 'eth0', claim: 'first', quiet: true }]),
+        expect: ['join eth0 33:33:ff:00:00:10', `event quiet ${VIP6} eth0`, `event quiet ${VIP4} eth0`, 'schedule null'],
+      },
+      { at: 10, run: tick, expect: ['schedule null'] },
+      {
+        at: 20,
+        run: frame('eth0', buildNeighborSolicitation({ mac: CLIENT_MAC, src: CLIENT6, target: VIP6 })),
+        expect: [`event request ${VIP6} eth0 from=${CLIENT_MAC}`, `send eth0 na-solicited ${VIP6} →${CLIENT_MAC}`, 'schedule null'],
+      },
+      {
+        at: 30,
+        run: frame('eth0', buildNeighborSolicitation({ mac: CLIENT_MAC, src: CLIENT6, target: VIP6, unicastTo: ETH0_MAC })),
+        expect: [`event request ${VIP6} eth0 from=${CLIENT_MAC} unicast`, `send eth0 na-solicited ${VIP6} →${CLIENT_MAC}`, 'schedule null'],
+      },
+      { at: 40, run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 })), expect: arpAnswer('schedule null') },
+      // Un-quieted, the answered address is not a first claim any more: announce, do not probe.
+      { at: 50, run: entries([{ ip: VIP4, iface: 'eth0', claim: 'first' }]), expect: ['leave eth0 33:33:ff:00:00:10', `event withdrawn ${VIP6} eth0`, `event announcing ${VIP4} eth0 first`, ...garp(VIP4, 'takeover'), 'schedule 1150'] },
+    ]);
+  });
+
+  it('a probing first claim told to be quiet stops probing and answers', () => {
+    play(
+      [
+        { at: 0, run: ifaces(IFACES), expect: ['schedule null'] },
+        { at: 0, run: entries([{ ip: VIP4, iface: 'eth0', claim: 'first' }]), expect: [`event probing ${VIP4} eth0`, 'schedule 500'] },
+        { at: 100, run: entries([{ ip: VIP4, iface: 'eth0', claim: 'first', quiet: true }]), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] },
+        { at: 500, run: tick, expect: ['schedule null'] },
+        { at: 600, run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 })), expect: arpAnswer('schedule null') },
+      ],
+      { random: () => 0.5 },
+    );
+  });
+
+  it('a quiet entry waits for its interface like any other, then only answers; a new MAC sends nothing', () => {
+    play([
+      { at: 0, run: entries(quiet4), expect: ['schedule null'] },
+      { at: 10, run: ifaces(IFACES), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] },
+      { at: 20, run: ifaces([{ name: 'eth0', mac: '00:00:5e:00:53:99' }]), expect: ['schedule null'] },
+      {
+        at: 30,
+        run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 })),
+        expect: [`event request ${VIP4} eth0 from=${CLIENT_MAC}`, `send eth0 arp-reply ${VIP4} →${CLIENT_MAC}`, 'schedule null'],
+      },
+    ]);
+  });
+
+  it('hasEntryFor counts entries of an IP over all interfaces', () => {
+    const m = new Announcer();
+    m.setEntries([{ ip: VIP4, iface: 'eth0' }, { ip: VIP4, iface: 'eth1' }, { ip: '2001:DB8::10', iface: 'eth0' }], 0);
+    expect([m.hasEntryFor(VIP4), m.hasEntryFor(VIP6), m.hasEntryFor(VIP4_B)]).toEqual([true, true, false]);
+    m.setEntries([{ ip: VIP4, iface: 'eth1' }], 1);
+    expect([m.hasEntryFor(VIP4), m.hasEntryFor(VIP6)]).toEqual([true, false]);
+    m.setEntries([], 2);
+    expect(m.hasEntryFor(VIP4)).toBe(false);
   });
 });
 

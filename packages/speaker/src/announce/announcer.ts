@@ -8,6 +8,9 @@
 //          └────── iface gone ────────    ▼                           │  ▼ periodic rounds
 //                                      conflicted ──probeRetryMs──► probing
 //   failover claims (and anything announced before) skip probing entirely.
+//   A quiet entry (DesiredEntry.quiet) whose interface is ready sits in 'answering': it
+//   answers requests, sends nothing unsolicited and never probes; un-quieting it is a new
+//   claim (announcing, 'takeover' burst).
 import { ErrorCodes, IronlbError } from '@ironlb/core';
 import { decodeFrame } from '../packet/codec/frame.js';
 import { canonicalIp, type IpFamily } from '../packet/codec/ip.js';
@@ -25,10 +28,12 @@ interface Entry {
   readonly iface: string;
   readonly family: IpFamily;
   claim: ClaimKind;
+  quiet: boolean;
   phase: EntryPhase;
   dueAt: number | undefined;
   probesSent: number;
   burstLeft: number;
+  /** Announced or answered for before: a later start is not a first claim any more. */
   everAnnounced: boolean;
   /** MAC used for the current announcements; a change triggers a new burst. */
   announcedMac: MacAddress | undefined;
@@ -55,6 +60,8 @@ export class Announcer {
   #ourMacs = new Set<MacAddress>();
   #knownSpeakers = new Set<MacAddress>();
   readonly #groupRefs = new Map<string, number>();
+  /** Entries per IP over all interfaces (hasEntryFor). */
+  readonly #ipRefs = new Map<string, number>();
   /** Earliest dueAt, recomputed only after a change: every received frame asks for it. */
   #wakeAt: number | undefined;
   #wakeDirty = false;
@@ -94,11 +101,11 @@ export class Announcer {
    */
   setEntries(entries: readonly DesiredEntry[], now: number): AnnouncerAction[] {
     const out: AnnouncerAction[] = [];
-    const desired = new Map<string, { ip: string; iface: string; family: IpFamily; claim: ClaimKind }>();
+    const desired = new Map<string, { ip: string; iface: string; family: IpFamily; claim: ClaimKind; quiet: boolean }>();
     for (const d of entries) {
       const c = canonicalIp(d.ip);
       if (!c) throw new IronlbError(ErrorCodes.InvalidAddress, `not an IP address: ${JSON.stringify(d.ip)} (interface ${d.iface})`);
-      desired.set(entryKey(d.iface, c.ip), { ip: c.ip, iface: d.iface, family: c.family, claim: d.claim ?? 'failover' });
+      desired.set(entryKey(d.iface, c.ip), { ip: c.ip, iface: d.iface, family: c.family, claim: d.claim ?? 'failover', quiet: d.quiet === true });
     }
     for (const e of [...this.#entries.values()]) {
       if (!desired.has(e.key)) this.#withdraw(e, out);
@@ -106,12 +113,7 @@ export class Announcer {
     for (const [key, d] of desired) {
       const existing = this.#entries.get(key);
       if (existing) {
-        // A failover never waits: promote an entry that is still probing or held back.
-        if (d.claim === 'failover' && (existing.phase === 'probing' || existing.phase === 'conflicted')) {
-          existing.claim = 'failover';
-          this.#announce(existing, now, 'takeover', out);
-        }
-        existing.claim = d.claim === 'failover' ? 'failover' : existing.claim;
+        this.#update(existing, d, now, out);
         continue;
       }
       const e: Entry = {
@@ -128,6 +130,7 @@ export class Announcer {
         reports: new Map(),
       };
       this.#entries.set(key, e);
+      this.#ipRefs.set(e.ip, (this.#ipRefs.get(e.ip) ?? 0) + 1);
       if (this.#isReady(e)) this.#start(e, now, out);
     }
     return this.#finish(out);
@@ -160,7 +163,10 @@ export class Announcer {
       const e = this.#entries.get(entryKey(iface, claim.ip));
       if (e) this.#onClaim(e, claim, now, out);
     }
-    const owns = (ip: string): boolean => this.#entries.get(entryKey(iface, ip))?.phase === 'announcing';
+    const owns = (ip: string): boolean => {
+      const phase = this.#entries.get(entryKey(iface, ip))?.phase;
+      return phase === 'announcing' || phase === 'answering';
+    };
     const answer: Answer | undefined = frame.kind === 'arp' ? answerArp(frame, mac, owns) : answerNdp(frame, mac, owns);
     if (answer) {
       out.push({ kind: 'event', event: { kind: 'request', family, ip: answer.ip, iface, from: answer.from, unicast: answer.unicast } });
@@ -198,7 +204,12 @@ export class Announcer {
   }
 
   status(): EntryStatus[] {
-    return [...this.#entries.values()].map((e) => ({ ip: e.ip, iface: e.iface, family: e.family, claim: e.claim, phase: e.phase, dueAt: e.dueAt }));
+    return [...this.#entries.values()].map((e) => ({ ip: e.ip, iface: e.iface, family: e.family, claim: e.claim, quiet: e.quiet, phase: e.phase, dueAt: e.dueAt }));
+  }
+
+  /** Whether any interface still has an entry for `ip` (canonical text, as in events). */
+  hasEntryFor(ip: string): boolean {
+    return this.#ipRefs.has(ip);
   }
 
   #isReady(e: { iface: string; family: IpFamily }): boolean {
@@ -210,7 +221,39 @@ export class Announcer {
     return out;
   }
 
+  /** A desired entry that exists already: follow its claim and quiet flag. */
+  #update(e: Entry, d: { claim: ClaimKind; quiet: boolean }, now: number, out: AnnouncerAction[]): void {
+    const wasQuiet = e.quiet;
+    e.quiet = d.quiet;
+    if (d.claim === 'failover') e.claim = 'failover';
+    if (e.phase === 'waiting-interface') return; // #start decides once the interface is ready
+    if (d.quiet) {
+      if (!wasQuiet) this.#quieten(e, out);
+    } else if (wasQuiet) {
+      // Un-quieted: a new claim, even if we answered all along (a failback to this node).
+      this.#announce(e, now, 'takeover', out);
+    } else if (d.claim === 'failover' && (e.phase === 'probing' || e.phase === 'conflicted')) {
+      // A failover never waits: promote an entry that is still probing or held back.
+      this.#announce(e, now, 'takeover', out);
+    }
+  }
+
+  /** Answer only: pending probes and rounds are cancelled, nothing new is scheduled. */
+  #quieten(e: Entry, out: AnnouncerAction[]): void {
+    this.#join(e, out);
+    e.phase = 'answering';
+    e.everAnnounced = true;
+    e.burstLeft = 0;
+    e.probesSent = 0;
+    this.#due(e, undefined);
+    out.push({ kind: 'event', event: { kind: 'quiet', family: e.family, ip: e.ip, iface: e.iface } });
+  }
+
   #start(e: Entry, now: number, out: AnnouncerAction[]): void {
+    if (e.quiet) {
+      this.#quieten(e, out);
+      return;
+    }
     this.#join(e, out);
     const probing = this.config.probe.count > 0 && e.claim === 'first' && !e.everAnnounced;
     if (probing) this.#beginProbe(e, now, out);
@@ -264,6 +307,7 @@ export class Announcer {
         if (e.burstLeft > 0) e.burstLeft--;
         this.#scheduleNextRound(e, now);
         return;
+      case 'answering':
       case 'waiting-interface':
         this.#due(e, undefined);
         return;
@@ -278,10 +322,19 @@ export class Announcer {
       this.#report(e, claim, 'probe', false, now, out, true);
       return;
     }
-    if (e.phase !== 'announcing' || claim.probe) return; // an owner answers probes instead
+    if ((e.phase !== 'announcing' && e.phase !== 'answering') || claim.probe) return; // an owner answers probes instead
+    const knownSpeaker = this.#knownSpeakers.has(claim.mac);
+    if (e.phase === 'answering') {
+      // Quiet: we are handing the IP over (or draining), so another speaker announcing it is
+      // the handoff itself, not news. A foreign host is still worth a report; no defence.
+      if (!knownSpeaker) this.#report(e, claim, 'announce', false, now, out, false);
+      return;
+    }
     // RFC 5227 §2.4 (b): defend once per DEFEND_INTERVAL, never in a loop. Ownership is the
-    // election's decision, so we neither give up here nor fight harder.
-    const defended = e.lastDefendAt === undefined || now - e.lastDefendAt >= this.config.defendIntervalMs;
+    // election's decision, so we neither give up here nor fight harder. Never against another
+    // speaker: its claim is a handoff (the new owner announces before we are told to stop) or
+    // a split view, and a defence would flip clients back to us in the middle of a handoff.
+    const defended = !knownSpeaker && (e.lastDefendAt === undefined || now - e.lastDefendAt >= this.config.defendIntervalMs);
     if (defended) {
       e.lastDefendAt = now;
       out.push(...announcementRound(e, this.#ifaces.get(e.iface)!, 'defend'));
@@ -317,6 +370,9 @@ export class Announcer {
 
   #withdraw(e: Entry, out: AnnouncerAction[]): void {
     this.#entries.delete(e.key);
+    const refs = (this.#ipRefs.get(e.ip) ?? 1) - 1;
+    if (refs <= 0) this.#ipRefs.delete(e.ip);
+    else this.#ipRefs.set(e.ip, refs);
     this.#leave(e, out);
     this.#due(e, undefined);
     out.push({ kind: 'event', event: { kind: 'withdrawn', family: e.family, ip: e.ip, iface: e.iface } });

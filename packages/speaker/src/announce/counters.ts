@@ -2,6 +2,14 @@
 // maps them to prom-client (metallb_layer2_requests_received{ip},
 // metallb_layer2_responses_sent{ip}, metallb_layer2_gratuitous_sent{ip}). Fed by the
 // runtime with events and with the sends that actually left the socket.
+//
+// Per-IP counts only grow while the IP has an entry on some interface, so they are proper
+// Prometheus counters for as long as the series exists. When the last entry of an IP is
+// withdrawn the runtime calls forgetIp: the IP drops out of the snapshot, and the exporter
+// should delete its label set (series of withdrawn IPs would otherwise pile up for the life
+// of the process, one per IP this node ever owned). If the IP comes back it starts from 0,
+// which Prometheus' rate() reads as a counter reset. (MetalLB's internal/layer2/stats.go
+// never deletes label sets; dropping them is our choice, to keep memory bounded.)
 import type { AnnouncerEvent, DropReason, FramePurpose, SendAction } from './types.js';
 
 export interface IpCounters {
@@ -56,6 +64,11 @@ export class AnnounceCounters {
     if (RESPONSES.has(action.purpose)) c.responsesSent++;
     else if (GRATUITOUS.has(action.purpose)) c.gratuitousSent++;
     else if (PROBES.has(action.purpose)) c.probesSent++;
+  }
+
+  /** Drops an IP's counters; the runtime calls it once no interface has an entry for the IP. */
+  forgetIp(ip: string): void {
+    this.#perIp.delete(ip);
   }
 
   snapshot(): CounterSnapshot {

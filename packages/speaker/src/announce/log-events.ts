@@ -9,6 +9,9 @@ export function logAnnouncerEvent(log: Logger, e: ResponderEvent): void {
     case 'announcing':
       log.info({ [F.event]: 'announcing', [F.ip]: e.ip, [F.iface]: e.iface, claim: e.claim, probed: e.probed }, 'announcing IP');
       return;
+    case 'quiet':
+      log.info({ [F.event]: 'quiet', [F.ip]: e.ip, [F.iface]: e.iface }, 'answering for IP without announcing it (handoff or drain)');
+      return;
     case 'withdrawn':
       log.info({ [F.event]: 'withdrawn', [F.ip]: e.ip, [F.iface]: e.iface }, 'stopped announcing IP');
       return;

@@ -2,7 +2,7 @@
 // RFC 4861 validity checks that decide whether an NDP frame counts at all.
 import { buildArpReply } from '../packet/codec/arp-builders.js';
 import type { ArpFrame } from '../packet/codec/arp.js';
-import { ipv6MulticastMac, solicitedNodeAddress, UNSPECIFIED_IPV6 } from '../packet/codec/ipv6.js';
+import { ipv6MulticastMac, isIpv6MulticastAddress, solicitedNodeAddress, UNSPECIFIED_IPV6 } from '../packet/codec/ipv6.js';
 import { BROADCAST_MAC, type MacAddress } from '../packet/codec/mac.js';
 import { buildSolicitedNeighborAdvertisement, buildUnsolicitedNeighborAdvertisement, ND_HOP_LIMIT } from '../packet/codec/ndp-builders.js';
 import type { NdpFrame } from '../packet/codec/ndp.js';
@@ -27,7 +27,8 @@ export function ndpInvalidReason(frame: NdpFrame): DropReason | undefined {
     // DAD: must go to the target's solicited-node group and carry no source link-layer option.
     if (m.sourceLinkLayer !== undefined || frame.ip6.dst !== solicitedNodeAddress(m.target)) return 'invalid-dad';
   }
-  if (m.type === 'na' && m.solicited && frame.ip6.dst.startsWith('ff')) return 'invalid-na';
+  // Decided on the address bytes: the text 'ff::1' (00ff::1) is unicast.
+  if (m.type === 'na' && m.solicited && isIpv6MulticastAddress(frame.ip6.dst)) return 'invalid-na';
   return undefined;
 }
 
@@ -57,7 +58,7 @@ export function answerNdp(frame: NdpFrame, mac: MacAddress, owns: (ip: string) =
   const m = frame.message;
   if (m.type !== 'ns' || !owns(m.target)) return undefined;
   const { eth, ip6 } = frame;
-  const multicast = ip6.dst.startsWith('ff');
+  const multicast = isIpv6MulticastAddress(ip6.dst);
   if (multicast) {
     // Multicast solicitations go to the target's solicited-node group (RFC 4861 §7.2.2).
     if (ip6.dst !== solicitedNodeAddress(m.target) || eth.dst !== ipv6MulticastMac(ip6.dst)) return undefined;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, ErrorCodes, ManualClock } from '@ironlb/core';
 import { createSysfsInterfaceLister } from '../interfaces/sysfs-lister.js';
-import type { InterfaceLister } from '../interfaces/types.js';
+import type { InterfaceLister, NetInterface } from '../interfaces/types.js';
 import type { OpenPacketSocket } from '../packet/packet-socket.js';
 import { PacketSocketError } from '../packet/socket-error.js';
 import { arpFilter, ndpFilter } from '../packet/bpf.js';
@@ -100,13 +100,82 @@ describe('responder runtime', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  it('refuses interfaces that are not Ethernet', () => {
-    const { net, events, responder } = setup();
-    net.ifaces.set('ib0', { mac: '00:00:00:00:00:00', hwType: 32 });
-    responder.setEntries([{ ip: VIP4, iface: 'ib0' }]);
+  it('refuses interfaces that are not Ethernet once, and retries only when they or their entries change', async () => {
+    const IB_MAC = '80:00:00:48:fe:80';
+    let listing: NetInterface[] = [];
+    const { clock, net, events, responder } = setup({ socketRetryMs: 5000, interfaceLister: { list: () => Promise.resolve(listing) } });
+    net.ifaces.set('ib0', { mac: IB_MAC, hwType: 32 });
+    const ibErrors = () => events.filter((e) => e.kind === 'socket-error' && e.iface === 'ib0');
+    const ibOpens = () => net.sockets.filter((s) => s.iface === 'ib0').length;
+    // eth9 does not exist yet, so the socket retry timer keeps running.
+    responder.setEntries([{ ip: VIP4, iface: 'ib0' }, { ip: VIP6, iface: 'ib0' }, { ip: VIP4, iface: 'eth9' }]);
     expect(net.sockets[0]!.closed).toBe(true);
-    expect(events).toContainEqual(expect.objectContaining({ kind: 'socket-error', iface: 'ib0', error: expect.objectContaining({ errno: 'EPROTONOSUPPORT' }) }));
+    expect(ibErrors()).toEqual([{ kind: 'socket-error', iface: 'ib0', family: 4, error: expect.objectContaining({ errno: 'EPROTONOSUPPORT' }) }]);
+    expect(ibOpens()).toBe(1); // the IPv6 socket is not even tried
+
+    clock.advance(60_000); // twelve socket retries
+    expect([ibOpens(), ibErrors().length]).toEqual([1, 1]);
+    responder.setEntries([{ ip: VIP6, iface: 'ib0' }, { ip: VIP4, iface: 'ib0' }, { ip: VIP4, iface: 'eth9' }]); // same entries
+    const ifindex = net.sockets[0]!.ifindex;
+    const ib = (over: Partial<NetInterface>): NetInterface => ({ name: 'ib0', ifindex, mac: IB_MAC, type: 32, flags: 0x1043, operstate: 'up', mtu: 2044, master: undefined, ...over });
+    listing = [ib({})];
+    await responder.rescanInterfaces(); // unchanged
+    expect([ibOpens(), ibErrors().length]).toEqual([1, 1]);
+
+    responder.setEntries([{ ip: VIP4, iface: 'ib0' }, { ip: VIP4, iface: 'eth9' }]); // its entries changed: one more try
+    expect([ibOpens(), ibErrors().length]).toEqual([2, 2]);
+    clock.advance(10_000);
+    expect(ibOpens()).toBe(2);
+
+    listing = [ib({ ifindex: ifindex + 10 })]; // replaced under the same name: try again
+    await responder.rescanInterfaces();
+    expect([ibOpens(), ibErrors().length]).toEqual([3, 3]);
     responder.close();
+  });
+
+  it('replaces a socket that reports it stopped receiving, keeping its groups and entries', () => {
+    const { net, events, responder } = setup();
+    responder.setEntries([{ ip: VIP6, iface: 'eth0' }, { ip: VIP4, iface: 'eth0' }]);
+    const ndp = net.socket('eth0', IPV6)!;
+    const arp = net.socket('eth0', ARP)!;
+    const stopped = new PacketSocketError(ErrorCodes.SocketIo, 'receiving stopped', { errno: 'EIO', iface: 'eth0', syscall: 'poll', stopped: true });
+    ndp.options.onError?.(stopped);
+    expect(events).toContainEqual({ kind: 'socket-error', iface: 'eth0', family: 6, error: stopped });
+    expect(ndp.closed).toBe(true);
+    expect(arp.closed).toBe(false);
+    const ndp2 = net.socket('eth0', IPV6)!;
+    expect(ndp2).not.toBe(ndp);
+    expect([...ndp2.groups]).toEqual(['33:33:ff:00:00:10']);
+    expect(responder.status().map((s) => s.phase)).toEqual(['announcing', 'announcing']);
+    ndp2.deliver(buildNeighborSolicitation({ mac: CLIENT_MAC, src: CLIENT6, target: VIP6 }));
+    expect(ndp2.sent).toHaveLength(1); // the answer; no new burst for a mere socket swap
+    ndp.options.onError?.(stopped); // a late report from the closed one changes nothing
+    expect(net.socket('eth0', IPV6)).toBe(ndp2);
+    // An ordinary receive error leaves the socket alone.
+    arp.options.onError?.(new PacketSocketError(ErrorCodes.SocketIo, 'no buffer space', { errno: 'ENOBUFS', iface: 'eth0' }));
+    expect(arp.closed).toBe(false);
+    responder.close();
+  });
+
+  it("drops an IP's counters when its last entry is withdrawn, and keeps them while one remains", () => {
+    const { net, responder } = setup();
+    const ask = (iface: string) => net.socket(iface, ARP)!.deliver(buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 }));
+    responder.setEntries([{ ip: VIP4, iface: 'eth0' }, { ip: VIP4, iface: 'eth1' }, { ip: VIP6, iface: 'eth0' }]);
+    ask('eth0');
+    ask('eth1');
+    expect(responder.counters().perIp[VIP4]).toMatchObject({ requestsReceived: 2, gratuitousSent: 4 });
+    responder.setEntries([{ ip: VIP4, iface: 'eth1' }, { ip: VIP6, iface: 'eth0' }]); // one interface left: counts go on
+    ask('eth1');
+    expect(responder.counters().perIp[VIP4]).toMatchObject({ requestsReceived: 3, responsesSent: 3 });
+    responder.setEntries([{ ip: VIP4, iface: 'eth0' }, { ip: VIP6, iface: 'eth0' }]); // moved in one call: still announced
+    expect(responder.counters().perIp[VIP4]).toMatchObject({ requestsReceived: 3 });
+    responder.setEntries([{ ip: VIP6, iface: 'eth0' }]);
+    expect(Object.keys(responder.counters().perIp)).toEqual([VIP6]);
+    responder.setEntries([{ ip: VIP4, iface: 'eth0' }]); // back again: a new series from 0
+    expect(responder.counters().perIp[VIP4]).toEqual({ requestsReceived: 0, responsesSent: 0, gratuitousSent: 2, probesSent: 0, conflicts: 0 });
+    expect(responder.counters().perIp[VIP6]).toBeUndefined();
+    responder.close();
+    expect(responder.counters().perIp).toEqual({});
   });
 
   it('reports send failures and conflicts as events and counters', () => {
@@ -115,15 +184,15 @@ describe('responder runtime', () => {
     responder.setEntries([{ ip: VIP4, iface: 'eth0' }]);
     const arp = net.socket('eth0', ARP)!;
     arp.deliver(buildGratuitousArpRequest({ mac: SPEAKER_B_MAC, ip: VIP4 }));
-    arp.failSends = true;
     arp.deliver(buildGratuitousArpRequest({ mac: FOREIGN_MAC, ip: VIP4 }));
     const conflicts = events.filter((e) => e.kind === 'conflict');
     expect(conflicts).toEqual([
-      expect.objectContaining({ mac: SPEAKER_B_MAC, knownSpeaker: true, classification: 'split-view', defended: true }),
-      expect.objectContaining({ mac: FOREIGN_MAC, knownSpeaker: false, classification: 'foreign-conflict', defended: false }),
+      expect.objectContaining({ mac: SPEAKER_B_MAC, knownSpeaker: true, classification: 'split-view', defended: false }),
+      expect.objectContaining({ mac: FOREIGN_MAC, knownSpeaker: false, classification: 'foreign-conflict', defended: true }),
     ]);
-    expect(responder.counters().perIp[VIP4]).toMatchObject({ conflicts: 2, gratuitousSent: 4 });
+    expect(responder.counters().perIp[VIP4]).toMatchObject({ conflicts: 2, gratuitousSent: 4 }); // takeover round + one defence
     expect(events.filter((e) => e.kind === 'send-failed')).toEqual([]);
+    arp.failSends = true;
     arp.deliver(buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 }));
     expect(events.at(-1)).toMatchObject({ kind: 'send-failed', purpose: 'arp-reply', error: expect.objectContaining({ errno: 'ENOBUFS' }) });
     expect(responder.counters()).toMatchObject({ sendErrors: 1, perIp: { [VIP4]: { requestsReceived: 1, responsesSent: 0 } } });

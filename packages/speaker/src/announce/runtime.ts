@@ -26,7 +26,11 @@ export type ResponderEvent =
   | { readonly kind: 'sent'; readonly iface: string; readonly family: IpFamily; readonly ip: string; readonly purpose: FramePurpose; readonly trigger?: SendAction['trigger'] }
   | { readonly kind: 'send-failed'; readonly iface: string; readonly family: IpFamily; readonly ip: string; readonly purpose: FramePurpose; readonly error: unknown }
   | { readonly kind: 'socket-opened'; readonly iface: string; readonly family: IpFamily; readonly mac: MacAddress; readonly ifindex: number }
-  /** Opening failed (retried every socketRetryMs), or a receive error on an open socket. */
+  /**
+   * Opening failed (retried every socketRetryMs; a non-Ethernet interface is reported once
+   * and retried only when it or its entries change), or a receive error on an open socket
+   * (one with `stopped: true` is closed and reopened at once).
+   */
   | { readonly kind: 'socket-error'; readonly iface: string; readonly family: IpFamily; readonly error: unknown }
   | LinkEvent;
 
@@ -99,6 +103,16 @@ class ResponderRuntime implements Responder {
    * announce into the void); gone ones fail to open by themselves.
    */
   readonly #linkDown = new Map<string, 'down' | 'link-down' | 'gone'>();
+  /**
+   * Interfaces whose socket showed a non-Ethernet ARPHRD type, with the ifindex and MAC
+   * seen then. They are not reopened (nor reported again) by the socket retry: that would
+   * fail the same way every socketRetryMs forever. A rescan that sees another ifindex or
+   * MAC under the name, or a change of the interface's entries (`entries`: their IPs then,
+   * see #entrySignature), tries once more.
+   */
+  readonly #notEthernet = new Map<string, { ifindex: number; mac: MacAddress; entries: string }>();
+  /** The desired entries of the last setEntries. */
+  #desired: readonly DesiredEntry[] = [];
 
   constructor(deps: ResponderDeps) {
     this.#deps = deps;
@@ -118,6 +132,10 @@ class ResponderRuntime implements Responder {
       if (!set) wanted.set(e.iface, (set = new Set()));
       set.add(family);
     }
+    this.#desired = [...entries];
+    for (const [iface, seen] of this.#notEthernet) {
+      if (this.#entrySignature(iface) !== seen.entries) this.#notEthernet.delete(iface);
+    }
     // Open what is newly needed first, so new entries start on live sockets; withdraw
     // next, while the sockets of withdrawn entries can still leave their groups; close last.
     const previous = this.#wanted;
@@ -126,10 +144,11 @@ class ResponderRuntime implements Responder {
     this.#run(this.#machine.setEntries(entries, this.#now()));
     this.#wanted = wanted;
     this.#closeUnwanted();
-    for (const iface of [...this.#linkDown.keys(), ...this.#groups.keys()]) {
+    for (const iface of [...this.#linkDown.keys(), ...this.#groups.keys(), ...this.#notEthernet.keys()]) {
       if (wanted.has(iface) || this.#sockets.has(iface)) continue;
       this.#linkDown.delete(iface);
       this.#groups.delete(iface);
+      this.#notEthernet.delete(iface);
     }
     this.#armRescan();
   }
@@ -221,6 +240,8 @@ class ResponderRuntime implements Responder {
     let dropped = false;
     for (const iface of this.#wanted.keys()) {
       const link = byName.get(iface);
+      const seen = this.#notEthernet.get(iface);
+      if (seen && link && (link.ifindex !== seen.ifindex || link.mac.toLowerCase() !== seen.mac.toLowerCase())) this.#notEthernet.delete(iface);
       const reason = linkDownReason(link);
       const open = this.#sockets.get(iface);
       const socket = open?.[4] ?? open?.[6];
@@ -262,6 +283,7 @@ class ResponderRuntime implements Responder {
       const down = this.#linkDown.get(iface);
       if (down === 'down' || down === 'link-down') continue;
       for (const family of families) {
+        if (this.#notEthernet.has(iface)) break;
         const slot = this.#sockets.get(iface) ?? {};
         if (slot[family]) continue;
         const socket = this.#open(iface, family);
@@ -289,7 +311,7 @@ class ResponderRuntime implements Responder {
   }
 
   #open(iface: string, family: IpFamily): PacketSocket | undefined {
-    let socket: PacketSocket;
+    let socket: PacketSocket | undefined = undefined;
     try {
       socket = this.#deps.openSocket({
         iface,
@@ -298,6 +320,8 @@ class ResponderRuntime implements Responder {
         onFrame: (frame) => this.#onFrame(iface, frame),
         onError: (error) => {
           this.#emit({ kind: 'socket-error', iface, family, error });
+          // The addon gave up on this socket (it stopped polling): replace it.
+          if (error.stopped && socket !== undefined && !this.#closed) this.#replaceSocket(iface, family, socket);
           // The kernel tells packet sockets when their link goes down. Rescan at once, so a
           // flap shorter than the rescan interval still ends with a fresh burst once it is up.
           if (error.errno === 'ENETDOWN' && !this.#closed) void this.rescanInterfaces().catch(() => undefined);
@@ -308,6 +332,7 @@ class ResponderRuntime implements Responder {
       return undefined;
     }
     if (socket.hwType !== ARPHRD_ETHER) {
+      this.#notEthernet.set(iface, { ifindex: socket.ifindex, mac: socket.mac, entries: this.#entrySignature(iface) });
       socket.close();
       const error = new PacketSocketError(ErrorCodes.SocketOpen, `${iface} is not an Ethernet interface (ARPHRD ${socket.hwType})`, {
         errno: 'EPROTONOSUPPORT',
@@ -319,6 +344,24 @@ class ResponderRuntime implements Responder {
     this.#emit({ kind: 'socket-opened', iface, family, mac: socket.mac, ifindex: socket.ifindex });
     if (family === 6) for (const group of this.#groups.get(iface) ?? []) this.#membership(socket, 'join', group);
     return socket;
+  }
+
+  /** The IPs desired on `iface`, canonical, sorted and joined; only computed for non-Ethernet interfaces. */
+  #entrySignature(iface: string): string {
+    const ips = new Set(this.#desired.filter((e) => e.iface === iface).map((e) => canonicalIp(e.ip)!.ip));
+    return [...ips].sort().join(' ');
+  }
+
+  /** Closes one socket that stopped receiving and opens its successor (or schedules the retry). */
+  #replaceSocket(iface: string, family: IpFamily, socket: PacketSocket): void {
+    const slot = this.#sockets.get(iface);
+    if (slot?.[family] !== socket) return; // already closed or replaced
+    socket.close();
+    delete slot[family];
+    if (!slot[4] && !slot[6]) this.#sockets.delete(iface); // its groups stay, for the successor to rejoin
+    // Publish either way: a successor with the same MAC changes nothing for the machine; if
+    // none could be opened, the family's entries wait instead of failing every send.
+    this.#openMissing(true);
   }
 
   #closeUnwanted(): void {
@@ -381,6 +424,9 @@ class ResponderRuntime implements Responder {
         }
         case 'event':
           this.#counters.recordEvent(a.event);
+          // Actions come after the machine's whole change, so an IP that moved to another
+          // interface in the same call still has an entry and keeps its counts.
+          if (a.event.kind === 'withdrawn' && !this.#machine.hasEntryFor(a.event.ip)) this.#counters.forgetIp(a.event.ip);
           this.#emit(a.event);
           break;
         case 'schedule':

@@ -16,6 +16,15 @@ export interface DesiredEntry {
   readonly iface: string;
   /** Defaults to 'failover': an address of unknown history is announced without delay. */
   readonly claim?: ClaimKind;
+  /**
+   * Answer ARP requests and NS for the IP (broadcast and unicast) but send nothing
+   * unsolicited: no gratuitous burst, no periodic re-announcement, no defence, no probe.
+   * For a lossless handoff (architecture.md, "Failback"): the old owner lingers quiet for a
+   * moment while the new owner announces, and a draining speaker stays quiet until the
+   * election has moved its IPs. Turning it on cancels pending rounds; turning it off again
+   * is a new claim and starts a fresh 'takeover' burst. Default false.
+   */
+  readonly quiet?: boolean;
 }
 
 export interface InterfaceView {
@@ -25,13 +34,15 @@ export interface InterfaceView {
   readonly families?: readonly IpFamily[];
 }
 
-export type EntryPhase = 'waiting-interface' | 'probing' | 'conflicted' | 'announcing';
+/** 'answering': a quiet entry whose interface is ready; it answers requests and sends nothing else. */
+export type EntryPhase = 'waiting-interface' | 'probing' | 'conflicted' | 'announcing' | 'answering';
 
 export interface EntryStatus {
   readonly ip: string;
   readonly iface: string;
   readonly family: IpFamily;
   readonly claim: ClaimKind;
+  readonly quiet: boolean;
   readonly phase: EntryPhase;
   /** When the next scheduled step (probe, burst round, re-announcement, retry) is due. */
   readonly dueAt: number | undefined;
@@ -99,7 +110,11 @@ export interface ConflictEvent {
   readonly via: ConflictVia;
   /** Conflicting frames from this MAC that were not reported since the previous event. */
   readonly suppressed: number;
-  /** Whether we answered with one defensive announcement (at most one per DEFEND_INTERVAL). */
+  /**
+   * Whether we answered with one defensive announcement (at most one per DEFEND_INTERVAL).
+   * Never against a known speaker (a handoff or a split view: ownership is the election's
+   * decision) and never from a quiet entry.
+   */
   readonly defended: boolean;
 }
 
@@ -112,6 +127,8 @@ export type AnnouncerEvent =
   | { readonly kind: 'probing'; readonly family: IpFamily; readonly ip: string; readonly iface: string }
   /** The entry owns its IP from now on: answering and announcing. */
   | { readonly kind: 'announcing'; readonly family: IpFamily; readonly ip: string; readonly iface: string; readonly claim: ClaimKind; readonly probed: boolean }
+  /** The entry still answers requests but announces no more (a quiet entry, DesiredEntry.quiet). */
+  | { readonly kind: 'quiet'; readonly family: IpFamily; readonly ip: string; readonly iface: string }
   | { readonly kind: 'withdrawn'; readonly family: IpFamily; readonly ip: string; readonly iface: string }
   /** A received frame was malformed or invalid (logged at debug as arpDropped/ndpDropped). */
   | { readonly kind: 'dropped'; readonly family: IpFamily | undefined; readonly iface: string; readonly reason: DropReason };

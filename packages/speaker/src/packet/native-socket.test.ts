@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,9 @@ import { arpFilter, ndpFilter } from './bpf.js';
 import { interfaceInfo, nativeStats, openPacketSocket } from './native-socket.js';
 import { isPermissionError, PacketSocketError } from './socket-error.js';
 
-// These tests open AF_PACKET sockets on `lo` of the current namespace and bind them, but
-// never send: opening, filtering, binding, joining and closing are all local operations.
+// These tests open AF_PACKET sockets on `lo` of the current namespace and bind them.
+// Only the POLLERR test sends, on `lo` and with the IEEE local-experimental ethertype
+// 0x88b5, which no protocol stack consumes: nothing leaves the namespace.
 const addonPath = fileURLToPath(new URL('../../build/Release/ironlb_packet.node', import.meta.url));
 const addonBuilt = existsSync(addonPath);
 const CAP_NET_RAW = 13;
@@ -20,6 +22,20 @@ const hasNetRaw = (() => {
 })();
 const fdCount = (): number => readdirSync('/proc/self/fd').length;
 const noop = (): void => {};
+
+const EXPERIMENTAL_ETHERTYPE = 0x88b5; // IEEE 802 local experimental ethertype 1
+
+interface RawTestSocket {
+  send(frame: Uint8Array): number;
+  close(): void;
+  enableTxTimestamps(): void;
+}
+type RawSocketCtor = new (options: {
+  iface: string;
+  protocol: number;
+  onFrame: (frame: Uint8Array, packetType: number) => void;
+  onError: (error: Error & { code?: string; stopped?: boolean }) => void;
+}) => RawTestSocket;
 
 async function settled(): Promise<{ liveSockets: number; pendingCloses: number }> {
   for (let i = 0; i < 500; i++) {
@@ -132,5 +148,38 @@ describe.skipIf(!addonBuilt || !hasNetRaw)('native packet socket on lo', () => {
     }
     expect(await settled()).toEqual({ liveSockets: 0, pendingCloses: 0 });
     expect(fdCount()).toBe(before);
+  });
+
+  it('drains the error queue on POLLERR instead of spinning, and keeps receiving', { timeout: 30_000 }, async () => {
+    // Transmit timestamps land on the socket's error queue: the kernel then signals POLLERR
+    // with SO_ERROR 0 until the queue is read. libuv reports POLLERR as an error and stops the
+    // poll; re-arming it without draining the queue used to spin, calling onError forever and
+    // never reading frames again.
+    const { RawSocket } = createRequire(import.meta.url)(addonPath) as { RawSocket: RawSocketCtor };
+    const errors: string[] = [];
+    let received = 0;
+    const sender = new RawSocket({
+      iface: 'lo',
+      protocol: EXPERIMENTAL_ETHERTYPE,
+      onFrame: () => void received++,
+      onError: (e) => void errors.push(`${e.code}${e.stopped ? ' stopped' : ''}`),
+    });
+    try {
+      sender.enableTxTimestamps();
+      const frame = new Uint8Array(60);
+      frame.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, EXPERIMENTAL_ETHERTYPE >> 8, EXPERIMENTAL_ETHERTYPE & 0xff]);
+      for (let i = 0; i < 20; i++) {
+        sender.send(frame);
+        await sleep(5);
+      }
+      // Each frame comes back in on lo (PACKET_HOST), queued behind its timestamp.
+      for (let i = 0; i < 200 && received < 20; i++) await sleep(10);
+      await sleep(100);
+      expect(errors).toEqual([]);
+      expect(received).toBe(20);
+    } finally {
+      sender.close();
+    }
+    expect(await settled()).toEqual({ liveSockets: 0, pendingCloses: 0 });
   });
 });

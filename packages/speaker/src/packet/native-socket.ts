@@ -12,6 +12,7 @@ interface NativeError extends Error {
   code?: string;
   syscall?: string;
   iface?: string;
+  stopped?: boolean;
 }
 
 interface NativeRawSocket {
@@ -75,7 +76,7 @@ function loadBinding(): NativeBinding {
 function wrapError(code: ErrorCode, e: unknown, iface: string): unknown {
   const n = e as NativeError;
   if (!(e instanceof Error) || typeof n.code !== 'string' || !/^E[A-Z0-9]+$/.test(n.code)) return e;
-  return new PacketSocketError(code, n.message, { errno: n.code, iface: n.iface ?? iface, syscall: n.syscall, cause: e });
+  return new PacketSocketError(code, n.message, { errno: n.code, iface: n.iface ?? iface, syscall: n.syscall, cause: e, ...(n.stopped === true ? { stopped: true } : {}) });
 }
 
 class NativePacketSocket implements PacketSocket {

@@ -16,7 +16,10 @@ export interface PacketSocketOptions {
   readonly filter?: readonly BpfInstruction[];
   /** Called on the event loop for every received frame. The buffer is the caller's to keep. */
   readonly onFrame: (frame: Uint8Array, packetType: number) => void;
-  /** Receive errors (ENETDOWN when the link drops…); the socket keeps listening. */
+  /**
+   * Receive errors (ENETDOWN when the link drops…); the socket keeps listening, except
+   * after an error with `stopped: true`, which asks the owner to close and reopen it.
+   */
   readonly onError?: (error: PacketSocketError) => void;
 }
 

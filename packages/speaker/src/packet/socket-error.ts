@@ -8,12 +8,20 @@ export interface PacketSocketErrorDetails {
   readonly iface: string;
   readonly syscall?: string;
   readonly cause?: unknown;
+  /** The socket stopped receiving (see PacketSocketError.stopped). */
+  readonly stopped?: boolean;
 }
 
 export class PacketSocketError extends IronlbError {
   readonly errno: string;
   readonly iface: string;
   readonly syscall: string | undefined;
+  /**
+   * Only on receive errors (onError): the socket no longer receives and will not recover
+   * by itself (the addon stopped polling after repeated POLLERR wake-ups it could neither
+   * explain nor clear). Close it and open a new one. false for every other error.
+   */
+  readonly stopped: boolean;
 
   constructor(code: ErrorCode, message: string, details: PacketSocketErrorDetails) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -21,6 +29,7 @@ export class PacketSocketError extends IronlbError {
     this.errno = details.errno;
     this.iface = details.iface;
     this.syscall = details.syscall;
+    this.stopped = details.stopped === true;
   }
 }
 

@@ -1,19 +1,23 @@
-// IPv4 addresses as dotted quads. Strict: four decimal octets, no leading zeros (which
-// some parsers read as octal), no prefix length.
+// IPv4 addresses as dotted quads. Parsing is @ironlb/core's parseAddress (the project's one
+// IP parser): four decimal octets, no leading zeros (which some parsers read as octal), no
+// prefix length; surrounding whitespace is ignored.
+import { parseAddress } from '@ironlb/core';
 
 export type Ipv4Address = string;
 
 export const UNSPECIFIED_IPV4: Ipv4Address = '0.0.0.0';
 
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 export function isIpv4(text: string): boolean {
-  return IPV4_RE.test(text);
+  const r = parseAddress(text);
+  return r.ok && r.address.family === 4;
 }
 
+/** The 4 bytes of a dotted quad; undefined for anything else (IPv6 included). */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  if (!IPV4_RE.test(text)) return undefined;
-  return Uint8Array.from(text.split('.'), Number);
+  const r = parseAddress(text);
+  if (!r.ok || r.address.family !== 4) return undefined;
+  const n = Number(r.address.value);
+  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 export function formatIpv4(bytes: Uint8Array, offset = 0): Ipv4Address {

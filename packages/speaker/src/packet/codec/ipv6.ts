@@ -1,9 +1,9 @@
-// IPv6 addresses. Parsing user input goes through `ip-address` (every notation RFC 4291
-// allows, including embedded IPv4); formatting decoded bytes is done here because it runs
-// for every received NDP frame and must be cheap. Both agree on RFC 5952 text, which a
-// property test checks.
-import { Address6 } from 'ip-address';
-import { formatIpv6Groups } from '@ironlb/core';
+// IPv6 addresses. Parsing is @ironlb/core's parseAddress (the project's one IP parser:
+// every RFC 4291 notation, embedded IPv4 included), with IPv4-mapped addresses allowed:
+// on the wire ::ffff:a.b.c.d is just another IPv6 address. Formatting decoded bytes uses
+// core's formatIpv6Groups, so codec and core print every address alike (RFC 5952, with the
+// §5 mixed notation for ::ffff:0:0/96).
+import { formatIpv6Groups, parseAddress } from '@ironlb/core';
 
 export type Ipv6Address = string;
 
@@ -11,8 +11,10 @@ export const UNSPECIFIED_IPV6: Ipv6Address = '::';
 /** All-nodes link-local multicast group, the destination of unsolicited NAs (RFC 4861 §7.2.6). */
 export const ALL_NODES_IPV6: Ipv6Address = 'ff02::1';
 
-// Parsing through ip-address costs ~10 µs; the responder builds frames for the same few
-// addresses over and over, so remember recent results (bounded, cleared when full).
+const LOW64 = (1n << 64n) - 1n;
+
+// The responder builds frames for the same few addresses over and over (and checks every
+// received NS's destination): remember recent results (bounded, cleared when full).
 const PARSE_CACHE_LIMIT = 4096;
 const parseCache = new Map<string, Uint8Array>();
 
@@ -20,10 +22,12 @@ const parseCache = new Map<string, Uint8Array>();
 export function parseIpv6(text: string): Uint8Array | undefined {
   const hit = parseCache.get(text);
   if (hit) return hit.slice();
-  if (text.includes('/') || text.includes('%') || !Address6.isValid(text)) return undefined;
-  const raw = new Address6(text).toUnsignedByteArray();
+  const r = parseAddress(text, { allowIpv4Mapped: true });
+  if (!r.ok || r.address.family !== 6) return undefined;
   const out = new Uint8Array(16);
-  out.set(raw, 16 - raw.length);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, r.address.value >> 64n);
+  view.setBigUint64(8, r.address.value & LOW64);
   if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
   parseCache.set(text, out);
   return out.slice();
@@ -48,12 +52,22 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): Ipv6Address {
 
 /** Canonical text of any valid IPv6 text, or undefined. */
 export function normalizeIpv6(text: string): Ipv6Address | undefined {
-  const bytes = parseIpv6(text);
-  return bytes && formatIpv6(bytes);
+  const r = parseAddress(text, { allowIpv4Mapped: true });
+  return r.ok && r.address.family === 6 ? r.address.normalized : undefined;
 }
 
+/** Whether the 16 bytes at `offset` are a multicast address: first byte 0xff (RFC 4291 §2.7). */
 export function isIpv6Multicast(bytes: Uint8Array, offset = 0): boolean {
   return bytes[offset] === 0xff;
+}
+
+/**
+ * The same test on text, decided on the bytes: a prefix test on the text is wrong both
+ * ways ('ff::1' is 00ff::1, unicast; 'FF02::1' is multicast). False for invalid text.
+ */
+export function isIpv6MulticastAddress(ip: Ipv6Address): boolean {
+  const bytes = parseIpv6(ip);
+  return bytes !== undefined && isIpv6Multicast(bytes);
 }
 
 /** ff02::1:ffXX:XXXX — the group a node joins for each of its addresses (RFC 4291 §2.7.1). */

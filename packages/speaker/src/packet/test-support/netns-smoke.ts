@@ -46,6 +46,8 @@ ndp.send(buildNeighborSolicitation({ mac: CLIENT_MAC, src: '2001:db8::20', targe
 await sleep(300);
 const announced = [...seen];
 seen.length = 0;
+// Read before the withdrawal: a withdrawn IP's counters are dropped with it.
+const counters = responder.counters();
 
 responder.setEntries([]);
 arp.send(buildArpRequest({ mac: CLIENT_MAC, senderIp: '198.51.100.20', targetIp: '198.51.100.10' }));
@@ -53,7 +55,6 @@ ndp.send(buildNeighborSolicitation({ mac: CLIENT_MAC, src: '2001:db8::20', targe
 await sleep(300);
 const afterWithdrawal = [...seen];
 
-const counters = responder.counters();
 responder.close();
 arp.close();
 ndp.close();

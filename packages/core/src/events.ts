@@ -3,7 +3,8 @@
 // Service stuck on "no available IPs" does not flood etcd.
 import { createHash } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
-import type { Clock, Logger } from '@ironlb/core';
+import type { Clock } from './clock.js';
+import type { Logger } from './log.js';
 import { isNotFound } from './api-errors.js';
 
 export interface EventTarget {

@@ -1,0 +1,149 @@
+// The one informer of the project (controller, speaker and CLI use it): a client-node
+// ListWatch that never gives up and never trusts a silent connection.
+//
+// - The library relists on 410 Gone by itself but stops on any other error (network,
+//   5xx, 403), so we restart it with exponential backoff.
+// - Every watch carries a server-side `timeoutSeconds` (the API server ends it cleanly,
+//   we re-watch from the last resourceVersion) and bookmarks, and a client-side idle
+//   limit: a watch that delivers nothing — no event, no bookmark — for longer than the
+//   server timeout plus a margin is a half-open connection, and is aborted and redone.
+//   So a cut connection is noticed in `timeoutSeconds + idleMarginMs`, not after TCP
+//   gives up minutes later (client-go does the same with its watch timeouts).
+// - Each list has a deadline (`listTimeoutMs`), so a hung API server is an error that
+//   backs off and retries rather than a promise that never settles.
+// - `lastContactAt()` says how stale the cache may be: the monotonic time of the last
+//   list, event or bookmark received. Components act on it by a documented rule.
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import type { Clock, TimerHandle } from './clock.js';
+import { withDeadline } from './deadline.js';
+import type { Logger } from './log.js';
+
+export type ChangeType = 'add' | 'update' | 'delete';
+
+export interface WatchOptions<T extends KubernetesObject> {
+  kc: KubeConfig;
+  /** API path of the collection, e.g. /api/v1/services. */
+  path: string;
+  list: ListPromise<T>;
+  clock: Clock;
+  log: Logger;
+  onChange: (type: ChangeType, obj: T) => void;
+  /** Called after every (re)list, so callers can resync everything derived from the cache. */
+  onRelisted?: () => void;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Server-side watch timeout (`timeoutSeconds`); default 60 s. */
+  watchTimeoutSeconds?: number;
+  /** Extra silence tolerated beyond the server timeout before the watch is presumed dead; default 15 s. */
+  idleMarginMs?: number;
+  /** Deadline of each list call; default 30 s. */
+  listTimeoutMs?: number;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface Watched<T extends KubernetesObject> {
+  list(): readonly T[];
+  get(name: string, namespace?: string): T | undefined;
+  synced: Promise<void>;
+  /** Monotonic ms of the last list, event or bookmark; undefined before the first list. */
+  lastContactAt(): number | undefined;
+  stop(): Promise<void>;
+}
+
+type WatchCallback = (phase: string, obj: unknown, watchObj?: unknown) => void;
+type DoneCallback = (err: unknown) => void;
+
+export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): Watched<T> {
+  const minB = o.minBackoffMs ?? 500;
+  const maxB = o.maxBackoffMs ?? 30_000;
+  const timeoutSeconds = o.watchTimeoutSeconds ?? 60;
+  const idleMs = timeoutSeconds * 1000 + (o.idleMarginMs ?? 15_000);
+  let backoff = minB;
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let failedThisRound = false;
+  let lastContact: number | undefined;
+  let markSynced!: () => void;
+  const synced = new Promise<void>((r) => (markSynced = r));
+  const touch = () => (lastContact = o.clock.monotonic());
+
+  // Wraps the library's Watch: adds timeoutSeconds and bookmarks, records contact, and
+  // aborts a watch that has been silent for longer than the server would allow.
+  const inner = new Watch(o.kc);
+  const watcher = {
+    async watch(path: string, query: Record<string, unknown>, cb: WatchCallback, done: DoneCallback): Promise<AbortController> {
+      let idle: TimerHandle | undefined;
+      let finished = false;
+      const arm = () => {
+        idle?.cancel();
+        idle = o.clock.setTimer(idleMs, () => {
+          o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch silent beyond its timeout; reconnecting');
+          controller.abort();
+          finish(null);
+        });
+      };
+      const finish = (err: unknown) => {
+        if (finished) return;
+        finished = true;
+        idle?.cancel();
+        done(err);
+      };
+      const controller = await inner.watch(
+        path,
+        { ...query, timeoutSeconds, allowWatchBookmarks: true },
+        (phase, obj, watchObj) => {
+          touch();
+          arm();
+          cb(phase, obj, watchObj);
+        },
+        finish,
+      );
+      if (!finished) arm();
+      return controller;
+    },
+  };
+  const listWithDeadline: ListPromise<T> = async () => {
+    const r = await withDeadline(o.list(), o.listTimeoutMs ?? 30_000, `list ${o.path}`, o.clock);
+    touch();
+    return r;
+  };
+  const inf = new ListWatch<T>(o.path, watcher as unknown as Watch, listWithDeadline, false, o.labelSelector, o.fieldSelector);
+
+  inf.on('add', (obj) => o.onChange('add', obj));
+  inf.on('update', (obj) => o.onChange('update', obj));
+  inf.on('delete', (obj) => o.onChange('delete', obj));
+  inf.on('error', (err: unknown) => {
+    failedThisRound = true;
+    if (stopped) return;
+    o.log.warn({ err, path: o.path, retryInMs: backoff }, 'watch failed; restarting');
+    timer?.cancel();
+    const wait = backoff;
+    backoff = Math.min(maxB, backoff * 2);
+    timer = o.clock.setTimer(wait, () => void run());
+  });
+
+  async function run(): Promise<void> {
+    if (stopped) return;
+    failedThisRound = false;
+    await inf.start();
+    if (!failedThisRound) {
+      backoff = minB;
+      markSynced();
+      o.onRelisted?.();
+    }
+  }
+  void run();
+
+  return {
+    list: () => inf.list(),
+    get: (name, namespace) => inf.get(name, namespace),
+    synced,
+    lastContactAt: () => lastContact,
+    async stop() {
+      stopped = true;
+      timer?.cancel();
+      await inf.stop();
+    },
+  };
+}
