@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setKubeProxyConfig } from '../cluster/bootstrap.js';
+import { createRunningPod } from '../cluster/workloads.js';
 import { sleep, waitFor } from '../cluster/exec.js';
 import { addVips, removeVips } from '../netlab/netlab.js';
 import { E2eScope, PoolNamespace } from './fixtures/controller.js';
@@ -217,6 +218,21 @@ describe('speaker: one owner per IP', () => {
     await waitNoOwner(c, vip);
     await applyAdvertisement({ ipAddressPools: [pool] });
     await waitSingleOwner(c, vip, 20_000);
+  });
+
+  it('with externalTrafficPolicy Local, follows the ready endpoint between nodes, and says why when there is none', async () => {
+    const selector = { app: `local-${s.run}` };
+    const vip = await lbService('local', { externalTrafficPolicy: 'Local', selector, ports: [{ port: 80 }] });
+    // No endpoint anywhere: nobody announces, and the Service says why.
+    await waitNoOwner(c, vip);
+    await s.waitEvent(ns, 'local', 'announceFailed', /externalTrafficPolicy is Local/);
+    const [a, b] = [c.nodes[1]!, c.nodes[2]!];
+    await createRunningPod(t, { namespace: ns, name: 'pod-a', nodeName: a.name, podIP: '10.244.1.10', labels: selector });
+    expect(await waitSingleOwner(c, vip, 20_000)).toBe(a.name);
+    // The endpoint moves: the announcement follows it.
+    await createRunningPod(t, { namespace: ns, name: 'pod-b', nodeName: b.name, podIP: '10.244.2.10', labels: selector });
+    await s.k.ok(['delete', 'pod', 'pod-a', '-n', ns, '--grace-period=0', '--force']);
+    expect(await waitSingleOwner(c, vip, 20_000)).toBe(b.name);
   });
 
   it('announces both IPs of a dual-stack Service from one node', async () => {

@@ -17,3 +17,15 @@ export * from './interfaces/types.js';
 export * from './interfaces/select.js';
 export * from './interfaces/sysfs-lister.js';
 export * from './interfaces/link-state.js';
+
+// The speaker proper: election, membership, ownership plans, and createSpeaker (what
+// main.ts and the tests build; the CLI reuses the pure parts).
+export * from './election/types.js';
+export { electServices, electionOrder, desiredAnnouncements, type DesiredAnnouncement } from './election/index.js';
+export { planOwnership, EMPTY_OWNERSHIP, type OwnershipState, type OwnerChange, type ChangeCause } from './plan/ownership.js';
+export { planEntries } from './plan/entries.js';
+export { noOwnerMessage } from './plan/no-owner.js';
+export { createSpeaker, DEFAULT_SPEAKER_TIMINGS, type Speaker, type SpeakerDeps, type SpeakerTimings } from './speaker.js';
+export { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
+export { parseSpeakerFlags, type SpeakerFlags } from './flags.js';
+export { Membership, LeaseView, combineLiveness, openHeartbeatSocket, type HeartbeatSocket, type MembershipConfig, type MembershipEvent, type Peer } from './membership/index.js';

@@ -31,6 +31,7 @@ import type { SpeakerMetrics } from './metrics.js';
 import type { OpenPacketSocket } from './packet/packet-socket.js';
 import { planEntries } from './plan/entries.js';
 import { logOwnerChange } from './plan/log-changes.js';
+import { noOwnerMessage, reportsNoOwner } from './plan/no-owner.js';
 import { EMPTY_OWNERSHIP, nextHandoffExpiry, planOwnership, type ChangeCause, type OwnershipState, type Suppression } from './plan/ownership.js';
 
 export interface SpeakerTimings {
@@ -410,7 +411,7 @@ class SpeakerRuntime implements Speaker {
     const d = this.#d;
     const now = d.clock.monotonic();
     const live = this.#liveSet(now);
-    const isolated = this.#membership.isolated(now);
+    const isolated = this.#membership.isolated(now, this.#leaseView.live(now));
     if (isolated !== this.#isolated) {
       this.#isolated = isolated;
       if (isolated) this.#log.warn({ event: 'isolated' }, 'no heartbeat from any live peer: they have taken over; withdrawing until a peer is heard again');
@@ -482,6 +483,7 @@ class SpeakerRuntime implements Speaker {
         if (svc) void this.#events.record(svc, 'Normal', 'nodeAssigned', `announcing from node "${d.node}" with protocol "layer2"`);
       }
     }
+    if (!suppress) this.#reportNoOwners(live);
     const plan = planEntries(this.#state, this.#eligible);
     try {
       this.#responder.setEntries(plan.entries);
@@ -527,6 +529,24 @@ class SpeakerRuntime implements Speaker {
     if (!svc) return undefined;
     return { kind: 'Service', apiVersion: 'v1', namespace: key.slice(0, i), name: key.slice(i + 1), ...(svc.metadata?.uid ? { uid: svc.metadata.uid } : {}) };
   }
+
+  /** Level-triggered: every Service nobody announces gets one Warning per reason, from one speaker. */
+  #reportNoOwners(live: ReadonlySet<string>): void {
+    const seen = new Set<string>();
+    for (const [key, decision] of this.#decisions) {
+      const why = noOwnerMessage(decision);
+      if (!why || !reportsNoOwner(this.#d.node, live, decision)) continue;
+      seen.add(key);
+      if (this.#noOwnerReported.get(key) === why) continue;
+      this.#noOwnerReported.set(key, why);
+      this.#log.warn({ event: 'noAnnouncer', [LogFields.service]: key, [LogFields.ip]: decision.ips, [LogFields.reason]: decision.noOwner }, why);
+      const svc = this.#serviceTarget(key);
+      if (svc) void this.#events.record(svc, 'Warning', 'announceFailed', why);
+    }
+    for (const key of [...this.#noOwnerReported.keys()]) if (!seen.has(key)) this.#noOwnerReported.delete(key);
+  }
+
+  readonly #noOwnerReported = new Map<string, string>();
 
   #reportProblems(problems: readonly { ip: string; services: readonly string[]; missing: readonly string[] }[]): void {
     const current = new Map<string, string>();

@@ -3,13 +3,13 @@
 // `kubectl ironlb explain` can say exactly why a node does not announce an IP.
 import { ExcludeFromExternalLoadBalancersLabel } from '@ironlb/core';
 import type { Coverage } from './advertisements.js';
-import type { ElectionInput, ElectionNode, ElectionService, ExclusionReason, NoOwnerReason } from './types.js';
+import type { ElectionInput, ElectionNode, ElectionService, CandidateExclusion, NoOwnerReason } from './types.js';
 
 export interface ServiceEvaluation {
   /** Nodes passing every check, in name order (not yet in election order). */
   readonly candidates: readonly string[];
   /** Every other known node with its first failing check, in name order. */
-  readonly excluded: readonly { readonly node: string; readonly reason: ExclusionReason }[];
+  readonly excluded: readonly { readonly node: string; readonly reason: CandidateExclusion }[];
   /** Why nobody could announce this Service alone (before IP sharing is considered). */
   readonly noOwner: NoOwnerReason | undefined;
 }
@@ -20,7 +20,7 @@ type NodeContext = Pick<ElectionInput, 'live' | 'endpoints' | 'ignoreExcludeLb'>
  * First failing check for `node`, or undefined when it is a candidate. `coverage`
  * undefined means the Service has no pool, so nothing can advertise it.
  */
-export function checkNode(node: ElectionNode, service: ElectionService, coverage: Coverage | undefined, ctx: NodeContext): ExclusionReason | undefined {
+export function checkNode(node: ElectionNode, service: ElectionService, coverage: Coverage | undefined, ctx: NodeContext): CandidateExclusion | undefined {
   if (!ctx.live.has(node.name)) return 'speaker-not-live';
   if (!coverage?.byNode.has(node.name)) return 'no-advertisement';
   // KEP-1143: the label's presence excludes the node, whatever its value.
@@ -41,7 +41,7 @@ export function checkNode(node: ElectionNode, service: ElectionService, coverage
 export function evaluateService(service: ElectionService, coverage: Coverage | undefined, nodes: readonly ElectionNode[], ctx: NodeContext): ServiceEvaluation {
   if (service.ips.length === 0) return { candidates: [], excluded: [], noOwner: 'no-ips' };
   const candidates: string[] = [];
-  const excluded: { node: string; reason: ExclusionReason }[] = [];
+  const excluded: { node: string; reason: CandidateExclusion }[] = [];
   for (const node of nodes) {
     const reason = checkNode(node, service, coverage, ctx);
     if (reason === undefined) candidates.push(node.name);

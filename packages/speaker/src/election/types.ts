@@ -54,7 +54,7 @@ export interface ElectionInput {
 }
 
 /** Why a node is not a candidate, in the order the checks run (the first that fails). */
-export type ExclusionReason =
+export type CandidateExclusion =
   | 'speaker-not-live'
   | 'no-advertisement' // no L2Advertisement covers (pool, node, service)
   | 'excluded-label' // node.kubernetes.io/exclude-from-external-load-balancers
@@ -82,7 +82,7 @@ export interface ServiceDecision {
   readonly owner: string | undefined;
   readonly noOwner?: NoOwnerReason;
   /** Every known node that is not a candidate, with the first reason, in name order; empty for 'no-ips'. */
-  readonly excluded: readonly { readonly node: string; readonly reason: ExclusionReason }[];
+  readonly excluded: readonly { readonly node: string; readonly reason: CandidateExclusion }[];
   /** Interfaces the owner announces on: names, or 'all' (an advertisement without interfaces). */
   readonly interfaces: readonly string[] | 'all';
   /** Advertisements that cover this Service on its owner (or on any node when no owner). */

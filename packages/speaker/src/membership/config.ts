@@ -13,10 +13,13 @@ export interface MembershipConfig {
   readonly heartbeatIntervalMs: number;
   /**
    * A watcher that heard a node and then hears nothing for this long reports it (a
-   * "suspicion"). 400 ms = 4 lost heartbeats in a row: with 1 % independent loss that is
-   * 1e-8 per window per watcher, and a verdict needs `quorum` watchers at once. Detection
-   * p99 is then ~400 ms + one hop + jitter, leaving ~100 ms for the gratuitous ARP within
-   * the 500 ms target. At least 3 × heartbeatIntervalMs.
+   * "suspicion"). 400 ms = 4 heartbeat intervals; as the 4th heartbeat after the last one
+   * heard arrives right around the deadline (timer and network jitter), in practice 3 lost
+   * in a row plus a late 4th: ~1e-6 per window per watcher at 1 % independent loss — a
+   * lone suspicion, which kills nobody (quorum) and which the node refutes. A verdict needs
+   * `quorum` watchers at once (~1e-12). Detection is then ~400 ms after the last heartbeat
+   * + one hop: p99 ~450 ms at every node of 1,000 (bench:membership), leaving ~50 ms of the
+   * 500 ms target for the gratuitous ARP (which takes 1–10 ms). At least 3 × heartbeatIntervalMs.
    */
   readonly deadAfterMs: number;
   /**
@@ -44,7 +47,8 @@ export interface MembershipConfig {
    * a new incarnation, which voids every older suspicion at once). 2000 ms: the suspicions
    * of a crashed node arrive within ~one heartbeat interval of each other, so a short TTL
    * costs nothing, and a stray suspicion from one broken link cannot linger to combine with
-   * an unrelated later one. At least deadAfterMs.
+   * an unrelated later one. A standing suspicion without a verdict is repeated every TTL/2
+   * to the node's other watchers (and the node), so it never lapses there. At least deadAfterMs.
    */
   readonly suspicionTtlMs: number;
   /**

@@ -167,7 +167,7 @@ describe('Membership: lifecycle', () => {
     expect(last(actions)).toEqual({ kind: 'schedule', at: 1000 });
   });
 
-  it('is not ready before startupWaitMs without answers; ready at once when alone', () => {
+  it('is not ready before startupWaitMs without answers, even when it knows no peer (a cold start)', () => {
     const { m } = machine('me', ['a', 'b']);
     m.tick(0, WALL0);
     expect(m.ready(999)).toBe(false);
@@ -176,7 +176,9 @@ describe('Membership: lifecycle', () => {
     const alone = new Membership({ self: 'solo', incarnation: WALL0 });
     expect(alone.ready(0)).toBe(false);
     alone.setPeers([], 0, WALL0);
-    expect(alone.ready(0)).toBe(true);
+    expect(alone.ready(0)).toBe(false);
+    expect(alone.ready(999)).toBe(false);
+    expect(alone.ready(1000)).toBe(true);
   });
 
   it('is ready early once a join answer and a heartbeat from every watched node arrived', () => {

@@ -106,16 +106,16 @@ export class Membership {
 
   /**
    * False until we may act on our view (announce): `startupWaitMs` after the first call, or
-   * earlier once a join answer and a heartbeat from every node we watch arrived (or we have
-   * no live peer at all). Latches true.
+   * earlier once a join answer and a heartbeat from every node we watch arrived. Latches true.
    */
   ready(now: number): boolean {
     const c = this.#c;
     if (c.ready || c.startedAt === undefined) return c.ready;
     const waited = now - c.startedAt >= c.config.startupWaitMs;
     const heardAll = c.watch.size > 0 && [...c.watch].every(([n, w]) => (c.members.get(n)?.lastHeartbeat ?? -Infinity) >= w.since);
-    const alone = c.peersKnown && c.liveMembers() === 0;
-    c.ready = waited || alone || (c.peersKnown && c.gotAnswer && heardAll);
+    // No "alone" shortcut: at a cold start every speaker may see no peer Lease yet, and
+    // announcing at once would make each of them claim every IP until they hear each other.
+    c.ready = waited || (c.peersKnown && c.gotAnswer && heardAll);
     return c.ready;
   }
 
