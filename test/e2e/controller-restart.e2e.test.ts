@@ -2,8 +2,9 @@
 // ten controller restarts, some with SIGTERM (the lease is released) and some with
 // SIGKILL (the next replica waits for the 3 s lease to expire). Not one IP may change,
 // not even for a moment (a watch records every ingress each Service ever shows), and
-// the pending Services stay pending. Addresses: 2001:db8:200::7:0/112 and
-// 203.0.113.192/29.
+// the pending Services stay pending. Then a restart with a Service whose annotations
+// became unreadable (issue 8). Addresses: 2001:db8:200::7:0/112, 203.0.113.192/29 and
+// 203.0.113.190-191.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../cluster/exec.js';
 import { E2eScope, ingressOf, inParallel, installCrds, watchIngressChanges, type ControllerHandle, type ServiceOptions } from './fixtures/controller.js';
@@ -119,6 +120,37 @@ describe('controller: restarts', () => {
     process.stderr.write(`controller-restart: ${POOL_SIZE}/${SERVICES} assigned in ${assignedIn} ms; restarts ${JSON.stringify(restarts)}\n`);
     // SIGKILLed leaders never released the lease: the next one waited for it to expire.
     for (const r of restarts.filter((x) => x.signal === 'SIGKILL')) expect(r.readyMs).toBeGreaterThanOrEqual(2_500);
+  });
+});
+
+describe('controller: restart with unreadable Services (issue 8, input 1)', () => {
+  it('never gives a pending Service the IP of a Service whose annotations became unreadable', async () => {
+    for (const c of s.started) await c.stop(); // the lease must be free for this test's leader
+    const ns = await s.createNamespace('unread');
+    await s.createPool('unread', { addresses: ['203.0.113.190-203.0.113.191'], serviceAllocation: { namespaces: [ns] } });
+    let ctl: ControllerHandle = await s.startLeader({ identity: s.name('u0') });
+    await s.createService(ns, 'a');
+    expect(await s.waitIngress(ns, 'a')).toEqual(['203.0.113.190']);
+    await s.createService(ns, 'b', { loadBalancerIP: '203.0.113.191' });
+    expect(await s.waitIngress(ns, 'b')).toEqual(['203.0.113.191']);
+    // Both spec.loadBalancerIP and the annotation: unreadable, b keeps .191 with a Warning.
+    await s.patchService(ns, 'b', { metadata: { annotations: { 'metallb.io/loadBalancerIPs': '203.0.113.191' } } });
+    await s.waitEvent(ns, 'b', 'AllocationFailed', /loadBalancerIP/);
+    await s.createService(ns, 'c');
+    await s.waitEvent(ns, 'c', 'AllocationFailed');
+    await ctl.stop('SIGKILL');
+    ctl = await s.startController({ identity: s.name('u1') });
+    const done = await ctl.waitInitialSync(60_000);
+    expect(done).toMatchObject({ reclaimFailed: 0 });
+    await ctl.waitReady();
+    // c stays pending; b still holds .191; nobody shares it.
+    expect(ingressOf(await s.getService(ns, 'b'))).toEqual(['203.0.113.191']);
+    expect(ingressOf(await s.getService(ns, 'c'))).toEqual([]);
+    expect(ctl.linesWith('ipAllocated')).toEqual([]);
+    // The sibling: deleting b really frees .191 for c.
+    await s.deleteService(ns, 'b');
+    expect(await s.waitIngress(ns, 'c')).toEqual(['203.0.113.191']);
+    await ctl.stop();
   });
 });
 

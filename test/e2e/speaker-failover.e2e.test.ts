@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setKubeProxyConfig } from '../cluster/bootstrap.js';
 import { createRunningPod } from '../cluster/workloads.js';
-import { sleep, waitFor } from '../cluster/exec.js';
+import { runIn, sleep, waitFor } from '../cluster/exec.js';
 import { addVips, removeVips } from '../netlab/netlab.js';
 import { E2eScope, PoolNamespace } from './fixtures/controller.js';
 import {
@@ -30,6 +30,8 @@ const V4 = (n: number) => `198.51.100.${n}`;
 // The pool's IPv6 range 2001:db8:100::200-::219 holds 0x200..0x219: 26 addresses.
 const ALL_VIPS = [...Array.from({ length: 20 }, (_, i) => V4(200 + i)), ...Array.from({ length: 26 }, (_, i) => `2001:db8:100::${(0x200 + i).toString(16)}`)];
 const speakers = new Map<string, SpeakerProcess>();
+/** Every speaker process this file started, for the RBAC check at the end. */
+const everySpeaker: SpeakerProcess[] = [];
 let ns: string;
 let pool: string;
 const adv = () => s.name('adv');
@@ -46,6 +48,7 @@ async function start(nodeIdx: number, args: string[] = []): Promise<SpeakerProce
   if (old) saveSpeakerLog(old, `-${old.pid}`);
   const sp = await startSpeaker(c, node, { args });
   speakers.set(node.name, sp);
+  everySpeaker.push(sp);
   return sp;
 }
 
@@ -104,6 +107,7 @@ function speakerOf(node: string): SpeakerProcess {
   return speakers.get(node)!;
 }
 
+const timeOfLine = (l: Record<string, unknown>) => Date.parse(String(l.time ?? ''));
 const nodeIdx = (name: string) => c.nodes.findIndex((n) => n.name === name);
 
 describe('speaker: one owner per IP', () => {
@@ -146,8 +150,17 @@ describe('speaker: one owner per IP', () => {
     expect(typeof elected?.detectMs).toBe('number');
     expect(next.logLines().some((l) => l.event === 'garpSent' && l.ip === vip)).toBe(true);
     await setNodeLink(c, c.nodes[nodeIdx(owner)]!, true);
+    // Failback: the returning node takes the IP back (hash order), losslessly — the new
+    // owner announces first, the old one answers quietly meanwhile.
+    const back = startConnectLoop(c, vip, 8_000);
+    await sleep(500);
+    const atBack = monoNs();
     await start(nodeIdx(owner));
-    // Failback: the returning node takes the IP back (hash order), losslessly.
+    const fb = outageAfter(await back.done, atBack);
+    process.stderr.write(`failback: ${fb.failed} failed connects, ${fb.before} → ${fb.after}\n`);
+    expect(fb.after).toBe(owner);
+    expect(fb.failed).toBeLessThanOrEqual(1);
+    expect(fb.gapMs).toBeLessThan(100);
     await waitSingleOwner(c, vip, 30_000, (n) => n === owner);
   });
 
@@ -160,7 +173,10 @@ describe('speaker: one owner per IP', () => {
     await speakerOf(owner).stop('SIGTERM');
     const o = outageAfter(await loop.done, at);
     process.stderr.write(`graceful handover: ${o.failed} failed connects, ${o.before} → ${o.after}\n`);
-    expect(o.failed).toBe(0);
+    // Only a connect in flight at the instant the client's cache switches MAC can fail (its
+    // SYN went to the old node, its ACK to the new one): at most one, never a gap.
+    expect(o.failed).toBeLessThanOrEqual(1);
+    expect(o.gapMs).toBeLessThan(100);
     expect(o.after).not.toBe(owner);
     await waitSingleOwner(c, vip, 20_000, (n) => n !== owner);
   });
@@ -173,7 +189,10 @@ describe('speaker: one owner per IP', () => {
     const at = monoNs();
     await speakerOf(owner).stop('SIGKILL');
     const o = outageAfter(await loop.done, at);
-    expect(o.failed).toBe(0);
+    process.stderr.write(`speaker kill: ${o.failed} failed connects, ${o.before} → ${o.after}\n`);
+    // As in a graceful stop: at most the one connect straddling the MAC switch.
+    expect(o.failed).toBeLessThanOrEqual(1);
+    expect(o.gapMs).toBeLessThan(100);
     await waitSingleOwner(c, vip, 20_000, (n) => n !== owner);
   });
 
@@ -235,6 +254,34 @@ describe('speaker: one owner per IP', () => {
     expect(await waitSingleOwner(c, vip, 20_000)).toBe(b.name);
   });
 
+  it('drops and counts forged heartbeats, and rotates the heartbeat key without a failover', async () => {
+    const vip = await lbService('keys');
+    const owner = await waitSingleOwner(c, vip, 30_000);
+    const target = c.nodes[nodeIdx(owner)]!;
+    // Garbage and a well-formed-looking packet without a valid MAC, from the client.
+    for (const payload of ['garbage', 'ILB1\\x01\\x00forged']) {
+      await runIn(c.client.netns, 'bash', ['-c', `printf '${payload}' > /dev/udp/${target.ip}/7946`]);
+    }
+    const metricsAddr = String(speakerOf(owner).logLines().find((l) => l.event === 'started')?.metricsAddr);
+    await waitFor('heartbeat drops counted', async () => {
+      const r = await runIn(target.netns, 'curl', ['-s', `http://${metricsAddr}/metrics`], { allowFail: true });
+      const dropped = [...r.stdout.matchAll(/^ironlb_speaker_heartbeat_dropped_total\{reason="(\w[\w-]*)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[2]), 0);
+      return dropped >= 2 ? true : undefined;
+    }, 10_000);
+    // Rotation: add a key while traffic flows, then remove the old one. Nobody dies.
+    const loop = startConnectLoop(c, vip, 16_000, 20);
+    const secret = JSON.parse(await s.k.ok(['get', 'secret', 'ironlb-heartbeat', '-n', PoolNamespace, '-o', 'json'])) as { data: Record<string, string> };
+    const oldKeys = Object.keys(secret.data);
+    const newKey = `key-rotated-${s.run}`;
+    await s.k.ok(['patch', 'secret', 'ironlb-heartbeat', '-n', PoolNamespace, '--type=merge', '-p', JSON.stringify({ data: { [newKey]: Buffer.from(`rotated-${s.run}-0123456789abcdef`).toString('base64') } })]);
+    await sleep(12_000); // past the 10 s activation delay: every speaker now signs with the new key
+    await s.k.ok(['patch', 'secret', 'ironlb-heartbeat', '-n', PoolNamespace, '--type=merge', '-p', JSON.stringify({ data: Object.fromEntries(oldKeys.map((k) => [k, null])) })]);
+    const samples = await loop.done;
+    expect(samples.filter((x) => !x.ok)).toEqual([]);
+    for (const sp of speakers.values()) expect(sp.logLines().filter((l) => l.event === 'peerDead' && timeOfLine(l) > Date.now() - 20_000)).toEqual([]);
+    expect(await waitSingleOwner(c, vip, 10_000)).toBe(owner);
+  });
+
   it('announces both IPs of a dual-stack Service from one node', async () => {
     await s.createService(ns, 'dual', { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
     const ips = await s.waitIngress(ns, 'dual', (x) => x.length === 2);
@@ -264,7 +311,23 @@ describe('speaker: one owner per IP', () => {
     const sp = [...speakers.values()][0]!;
     const line = await waitFor('strictArpRefused log', async () => sp.logLines().find((l) => l.event === 'strictArpRefused'), 10_000);
     expect(String(line.msg)).toContain('strictARP: true');
+    // The Warning Event on the Node, where `kubectl describe node` shows it.
+    const ev = await waitFor('StrictARPOff Event on the Node', async () => {
+      const r = await kjson<{ items: { message?: string; type?: string; involvedObject: { name?: string; namespace?: string } }[] }>(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.kind=Node,reason=StrictARPOff,involvedObject.name=${sp.node.name}`]);
+      return r.items[0];
+    }, 10_000);
+    expect(ev).toMatchObject({ type: 'Warning', involvedObject: { name: sp.node.name } });
+    expect(ev.involvedObject.namespace ?? '').toBe('');
+    expect(ev.message).toMatch(/strictARP: true/);
     await setKubeProxyConfig(t, 'ipvs', true);
     await waitSingleOwner(c, vip, 20_000);
+  });
+});
+
+describe('speaker: RBAC', () => {
+  it('needed no permission beyond deploy/30-speaker-rbac.yaml', () => {
+    expect(everySpeaker.length).toBeGreaterThan(0);
+    const denied = everySpeaker.flatMap((sp) => sp.output().split('\n').filter((l) => /forbidden|HTTP-Code: 403|"code":403/i.test(l)).map((l) => `${sp.node.name}: ${l.slice(0, 300)}`));
+    expect(denied).toEqual([]);
   });
 });

@@ -62,7 +62,7 @@ export function createController(d: ControllerDeps): Controller {
   const legacyWarned = new Map<string, string>();
   const poolGenerations = new Map<string, number>();
   let poolsWithGauges = new Set<string>();
-  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle; retry?: TimerHandle } = {};
+  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle; retry?: TimerHandle; secret?: TimerHandle } = {};
   // Reconciles and pool status writes on the wire; stop() lets them finish before the
   // lease is released, so the next leader never writes at the same time as this one.
   const inFlight = new InFlight();
@@ -302,6 +302,15 @@ export function createController(d: ControllerDeps): Controller {
     schedulePoolStatus();
   }
 
+  function ensureSecretLoop(): void {
+    if (!leading || stopped) return;
+    void ensureHeartbeatSecret(core, d.namespace, d.clock, log)
+      .catch((err: unknown) => log.error({ err, event: 'heartbeatSecretFailed' }, 'could not create the heartbeat key Secret; new speakers cannot join until it exists'))
+      .finally(() => {
+        if (leading && !stopped) timers.secret = d.clock.setTimer(60_000, ensureSecretLoop);
+      });
+  }
+
   const elector = new LeaderElector({
     api: d.kc.makeApiClient(CoordinationV1Api),
     namespace: d.namespace,
@@ -315,8 +324,9 @@ export function createController(d: ControllerDeps): Controller {
     onStartedLeading: () => {
       leading = true;
       d.metrics.isLeader.set(1);
-      // The speakers need the heartbeat key before they announce anything.
-      void ensureHeartbeatSecret(core, d.namespace, d.clock, log).catch((err: unknown) => log.error({ err, event: 'heartbeatSecretFailed' }, 'could not create the heartbeat key Secret; speakers will not announce'));
+      // The speakers need the heartbeat key before they announce anything; checked again
+      // every minute, so a deleted Secret comes back (level, not edge).
+      ensureSecretLoop();
       takeOver().catch((err: unknown) => {
         log.error({ err }, 'take-over failed');
         d.onLostLeadership?.();
@@ -342,6 +352,7 @@ export function createController(d: ControllerDeps): Controller {
       timers.pools?.cancel();
       timers.poolStatus?.cancel();
       timers.retry?.cancel();
+      timers.secret?.cancel();
       await inFlight.drain();
       await elector.stop();
       await Promise.all([services.stop(), namespaces.stop(), pools.stop()]);

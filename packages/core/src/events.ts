@@ -10,7 +10,10 @@ import { isNotFound } from './api-errors.js';
 export interface EventTarget {
   kind: string;
   apiVersion: string;
+  /** The object's namespace; '' for a cluster-scoped object (a Node). */
   namespace: string;
+  /** Where the Event object itself lives when the target is cluster-scoped (kubectl looks in 'default'). */
+  eventNamespace?: string;
   name: string;
   uid?: string;
 }
@@ -34,6 +37,7 @@ export function createEventRecorder(api: Pick<CoreV1Api, 'createNamespacedEvent'
   return {
     async record(t, type, reason, message) {
       const key = `${t.uid ?? ''}|${t.namespace}/${t.name}|${type}|${reason}|${message}`;
+      const ns = t.eventNamespace ?? (t.namespace || 'default');
       const now = new Date(clock.now());
       const prev = seen.get(key);
       try {
@@ -41,7 +45,7 @@ export function createEventRecorder(api: Pick<CoreV1Api, 'createNamespacedEvent'
           prev.count++;
           try {
             await api.patchNamespacedEvent(
-              { name: prev.name, namespace: t.namespace, body: { count: prev.count, lastTimestamp: now } },
+              { name: prev.name, namespace: ns, body: { count: prev.count, lastTimestamp: now } },
               setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
             );
             return;
@@ -51,8 +55,8 @@ export function createEventRecorder(api: Pick<CoreV1Api, 'createNamespacedEvent'
         }
         const name = `${t.name}.${createHash('sha256').update(key).update(String(now.getTime())).digest('hex').slice(0, 16)}`;
         const body: CoreV1Event = {
-          metadata: { name, namespace: t.namespace },
-          involvedObject: { kind: t.kind, apiVersion: t.apiVersion, namespace: t.namespace, name: t.name, uid: t.uid },
+          metadata: { name, namespace: ns },
+          involvedObject: { kind: t.kind, apiVersion: t.apiVersion, ...(t.namespace ? { namespace: t.namespace } : {}), name: t.name, uid: t.uid },
           type,
           reason,
           message,
@@ -63,7 +67,7 @@ export function createEventRecorder(api: Pick<CoreV1Api, 'createNamespacedEvent'
           reportingComponent: component,
           reportingInstance: instance,
         };
-        await api.createNamespacedEvent({ namespace: t.namespace, body });
+        await api.createNamespacedEvent({ namespace: ns, body });
         seen.set(key, { name, count: body.count ?? 1 });
         // Bounded memory: forget the oldest series (Map keeps insertion order).
         if (seen.size > MAX_SERIES) seen.delete(seen.keys().next().value as string);

@@ -79,7 +79,7 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         idle?.cancel();
         idle = o.clock.setTimer(idleMs, () => {
           o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch silent beyond its timeout; reconnecting');
-          controller.abort();
+          req.controller?.abort();
           finish(null);
         });
       };
@@ -89,6 +89,14 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         idle?.cancel();
         done(err);
       };
+      // Armed before the request: one that never gets response headers (a half-open
+      // pooled socket) is given up on as well.
+      const req: { controller?: AbortController } = {};
+      idle = o.clock.setTimer(idleMs, () => {
+        o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch got no response in time; reconnecting');
+        req.controller?.abort();
+        finish(null);
+      });
       const controller = await inner.watch(
         path,
         { ...query, timeoutSeconds, allowWatchBookmarks: true },
@@ -99,7 +107,9 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         },
         finish,
       );
-      if (!finished) arm();
+      req.controller = controller;
+      if (finished) controller.abort();
+      else arm();
       return controller;
     },
   };
@@ -110,17 +120,30 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
   };
   const inf = new ListWatch<T>(o.path, watcher as unknown as Watch, listWithDeadline, false, o.labelSelector, o.fieldSelector);
 
-  inf.on('add', (obj) => o.onChange('add', obj));
-  inf.on('update', (obj) => o.onChange('update', obj));
-  inf.on('delete', (obj) => o.onChange('delete', obj));
-  inf.on('error', (err: unknown) => {
-    failedThisRound = true;
+  // A throwing handler must not become an unhandled rejection inside the library's
+  // async watch handler (which would end the process): log it and carry on.
+  const deliver = (type: ChangeType, obj: T) => {
+    try {
+      o.onChange(type, obj);
+    } catch (err) {
+      o.log.error({ err, path: o.path, event: 'handlerFailed' }, 'informer handler failed');
+    }
+  };
+  inf.on('add', (obj) => deliver('add', obj));
+  inf.on('update', (obj) => deliver('update', obj));
+  inf.on('delete', (obj) => deliver('delete', obj));
+  /** Any failure (watch error, or a start that threw, e.g. credentials) retries with backoff. */
+  const retryLater = (err: unknown) => {
     if (stopped) return;
     o.log.warn({ err, path: o.path, retryInMs: backoff }, 'watch failed; restarting');
     timer?.cancel();
     const wait = backoff;
     backoff = Math.min(maxB, backoff * 2);
-    timer = o.clock.setTimer(wait, () => void run());
+    timer = o.clock.setTimer(wait, () => void run().catch(retryLater));
+  };
+  inf.on('error', (err: unknown) => {
+    failedThisRound = true;
+    retryLater(err);
   });
 
   async function run(): Promise<void> {
@@ -133,7 +156,7 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
       o.onRelisted?.();
     }
   }
-  void run();
+  void run().catch(retryLater);
 
   return {
     list: () => inf.list(),

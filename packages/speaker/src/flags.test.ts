@@ -7,7 +7,7 @@ describe('parseSpeakerFlags', () => {
     expect(f).toMatchObject({
       node: 'n1', namespace: 'metallb-system', metricsAddr: ':7473', strictArp: 'enforce', ignoreExcludeLb: false,
       heartbeatBind: '198.51.100.11:7946', heartbeatAdvertise: '198.51.100.11:7946', heartbeatIntervalMs: 100, deadAfterMs: 400,
-      leaseDurationSeconds: 15, handoffMs: 1000, drainMs: 1500,
+      leaseDurationSeconds: 15, handoffMs: 2000, drainMs: 1500,
     });
   });
 
@@ -21,7 +21,7 @@ describe('parseSpeakerFlags', () => {
     [['--node-name', 'n', '--strict-arp', 'off'], {}, /--strict-arp: "off"/],
     [['--node-name', 'n', '--heartbeat-interval', '5'], {}, /--heartbeat-interval: "5" must be a whole number from 20 to 1000/],
     [['--node-name', 'n', '--dead-after', '200'], {}, /--dead-after: 200 ms must be at least 3 x --heartbeat-interval \(300 ms\)/],
-    [['--node-name', 'n', '--lease-duration', '2'], { NODE_IP: '198.51.100.11' }, /--lease-duration: "2" must be a whole number from 5 to 300/],
+    [['--node-name', 'n', '--lease-duration', '2'], { NODE_IP: '198.51.100.11' }, /--lease-duration: "2" must be a whole number from 6 to 300/],
     [['--node-name', 'n', '--heartbeat-bind', 'nowhere'], {}, /--heartbeat-bind: "nowhere"/],
     [['--node-name', 'n'], {}, /--heartbeat-advertise: required/],
     [['--node-name', 'n', '--bogus'], {}, /Unknown option/],

@@ -38,8 +38,8 @@ export const USAGE = `usage: ironlb-speaker [flags]
   --heartbeat-advertise ADDR  address peers send heartbeats to (default: the bind address, or $NODE_IP:port)
   --heartbeat-interval MS   heartbeat period, 20-1000 (default 100)
   --dead-after MS           silence that makes a peer dead, >= 3 x interval, <= 10000 (default 400)
-  --lease-duration SECS     per-node Lease duration, 5-300 (default 15)
-  --handoff MS              quiet answering after losing an IP, 0-10000 (default 1000)
+  --lease-duration SECS     per-node Lease duration, 6-300 (default 15); renewed every third of it, at most every 5 s
+  --handoff MS              quiet answering after losing an IP, 0-10000 (default 2000)
   --drain MS                on SIGTERM, answering while peers take over, 0-30000 (default 1500)`;
 
 function intFlag(values: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
@@ -107,8 +107,8 @@ export function parseSpeakerFlags(argv: string[], env: Record<string, string | u
     heartbeatAdvertise: advertise,
     heartbeatIntervalMs: interval,
     deadAfterMs: deadAfter,
-    leaseDurationSeconds: intFlag(values, 'lease-duration', 15, 5, 300),
-    handoffMs: intFlag(values, 'handoff', 1000, 0, 10_000),
+    leaseDurationSeconds: intFlag(values, 'lease-duration', 15, 6, 300),
+    handoffMs: intFlag(values, 'handoff', 2000, 0, 10_000),
     drainMs: intFlag(values, 'drain', 1500, 0, 30_000),
   };
 }

@@ -48,6 +48,8 @@ async function main(): Promise<number> {
     heartbeat: { bindAddress: flags.heartbeatBind, advertiseAddress: flags.heartbeatAdvertise, open: openHeartbeatSocket },
     timings: {
       leaseDurationSeconds: flags.leaseDurationSeconds,
+      // Three renewals per Lease duration, so one lost call never lets it lapse.
+      leaseRenewMs: Math.min(5_000, Math.floor((flags.leaseDurationSeconds * 1000) / 3)),
       handoffMs: flags.handoffMs,
       drainMs: flags.drainMs,
       membership: { heartbeatIntervalMs: flags.heartbeatIntervalMs, deadAfterMs: flags.deadAfterMs },

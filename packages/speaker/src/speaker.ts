@@ -58,7 +58,9 @@ export const DEFAULT_SPEAKER_TIMINGS: SpeakerTimings = {
   leaseDurationSeconds: 15,
   leaseRenewMs: 5_000,
   apiDeadlineMs: 5_000,
-  handoffMs: 1_000,
+  // Above membership's startup wait (1 s): a node that peers elect the moment its Lease
+  // appears may need that long to announce; the old owner keeps answering meanwhile.
+  handoffMs: 2_000,
   drainMs: 1_500,
   resyncMs: 60_000,
   interfaceScanMs: 10_000,
@@ -120,6 +122,7 @@ class SpeakerRuntime implements Speaker {
   #decisions: ReadonlyMap<string, ServiceDecision> = new Map();
   #cause: ChangeCause;
   #synced = false;
+  #started = false;
   #leaseWritten = false;
   #lastRenewAt: number | undefined;
   #leaving = false;
@@ -132,6 +135,7 @@ class SpeakerRuntime implements Speaker {
   #startedAt = 0;
   #lastLive = new Set<string>();
   #isolated = false;
+  #apiLost = false;
   #keyIds = new Set<string>();
   readonly #timers: Record<string, TimerHandle | undefined> = {};
   readonly #l2Queue: WorkQueue;
@@ -170,12 +174,22 @@ class SpeakerRuntime implements Speaker {
   async start(): Promise<void> {
     const d = this.#d;
     this.#startedAt = d.clock.monotonic();
+    this.#started = true;
     this.#inputs = watchInputs({ kc: d.kc, namespace: d.namespace, node: d.node, clock: d.clock, log: this.#log, watchTimeoutSeconds: this.#t.watchTimeoutSeconds, onChange: (k, t, o) => this.#onInput(k, t, o) });
     this.#l2Writer = createL2StatusWriter(d.kc.makeApiClient(CustomObjectsApi), d.namespace, d.node, () => this.#nodeUid, this.#t.apiDeadlineMs, d.clock);
-    this.#socket = await d.heartbeat.open(d.heartbeat.bindAddress, (bytes) => this.#runMembership(this.#membership.receive(bytes, d.clock.monotonic(), d.clock.now())));
+    const socket = await d.heartbeat.open(d.heartbeat.bindAddress, (bytes) => {
+      if (this.#stopped) return;
+      d.metrics.heartbeatPackets.inc({ direction: 'received' });
+      this.#runMembership(this.#membership.receive(bytes, d.clock.monotonic(), d.clock.now()));
+    });
+    if (this.#stopped || this.#leaving) {
+      await socket.close(); // stop() came while we were binding
+      return;
+    }
+    this.#socket = socket;
     await this.#scanInterfaces();
-    this.#renewLoop();
     await this.#inputs.synced;
+    if (this.#stopped || this.#leaving) return;
     for (const s of this.#inputs.services.list()) this.#knownAtStart.add(`${s.metadata?.namespace}/${s.metadata?.name}`);
     this.#synced = true;
     d.metrics.configLoaded.set(1);
@@ -183,32 +197,50 @@ class SpeakerRuntime implements Speaker {
     this.#onInput('lease', 'update', {});
     this.#onInput('secret', 'update', {});
     this.#onInput('kube-proxy', 'update', {});
+    // Our Lease is what makes peers count us (and elect us): write it only now that we
+    // can act on our view and heartbeat.
+    this.#renewLoop();
     this.#every('resync', this.#t.resyncMs, () => {
-      this.#cause = { reason: 'resync', at: d.clock.monotonic() };
+      // Still refusing: say it again (the recorder bumps the count), so the Event never
+      // expires while the problem lasts.
+      if (this.#strict && !this.#strict.ok) void this.#events.record(this.#nodeTarget(), 'Warning', 'StrictARPOff', this.#strict.message);
+      this.#setCause({ reason: 'resync', at: d.clock.monotonic() });
       this.#schedule();
       this.#l2Queue.add('l2');
     });
-    this.#every('interfaces', this.#t.interfaceScanMs, () => void this.#scanInterfaces().then(() => this.#schedule()));
+    this.#every('interfaces', this.#t.interfaceScanMs, () => void this.#scanInterfaces().then((changed) => {
+      if (!changed) return;
+      this.#setCause({ reason: 'interfaces-changed', at: d.clock.monotonic() });
+      this.#schedule();
+    }));
     // The Lease layer and isolation are judged by time passing, not only by events.
-    this.#every('liveness', 500, () => this.#checkLiveness());
+    this.#every('liveness', 200, () => this.#checkLiveness());
     this.#schedule();
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     const d = this.#d;
+    if (!this.#started) {
+      // Stopped before start() got going: nothing was announced or written.
+      this.#stopped = true;
+      this.#responder.close();
+      return;
+    }
     this.#leaving = true;
     const now = d.clock.monotonic();
     this.#log.info({ event: 'leaving', drainMs: this.#t.drainMs }, 'leaving: telling peers, answering quietly while they take over');
     this.#runMembership(this.#membership.leave(now, d.clock.now()));
-    this.#cause = { reason: 'leaving', peer: d.node, at: now };
+    this.#setCause({ reason: 'leaving', peer: d.node, at: now });
     this.#reconcile();
     await new Promise<void>((r) => d.clock.setTimer(this.#t.drainMs, r));
     this.#stopped = true;
     for (const t of Object.values(this.#timers)) t?.cancel();
     this.#responder.close();
     this.#state = EMPTY_OWNERSHIP;
+    // A status write still on the wire could re-create what we are about to delete.
     this.#l2Queue.stop();
+    await this.#l2Queue.idle();
     await Promise.allSettled([this.#l2Writer.apply(planL2Statuses(d.node, l2StatusesOf(this.#inputs), [])), this.#leaseWriter.remove()]);
     d.metrics.announced.reset();
     await this.#inputs.stop();
@@ -224,6 +256,7 @@ class SpeakerRuntime implements Speaker {
     if (!this.#membership.ready(this.#d.clock.monotonic())) why.push('membership not ready (waiting to hear from peers)');
     if (this.#strict && !this.#strict.ok && this.#d.strictArp === 'enforce') why.push(`strictARP preflight refused: ${this.#strict.message}`);
     if (this.#isolated) why.push('isolated: no heartbeat from any live peer');
+    if (this.#apiLost) why.push('own Lease lapsed while peers reach the API server (they took over)');
     if (this.#leaving) why.push('leaving');
     return why;
   }
@@ -245,14 +278,28 @@ class SpeakerRuntime implements Speaker {
         return;
       case 'secret': {
         if (!this.#synced) return;
-        const keys = heartbeatKeysOf(this.#inputs.secret.list()[0]);
+        const secret = this.#inputs.secret.list()[0];
+        const keys = heartbeatKeysOf(secret);
+        const unusable = Object.keys(secret?.data ?? {}).filter((id) => !keys.some((k) => k.id === id));
+        if (unusable.length > 0) this.#log.warn({ event: 'heartbeatKeyUnusable', keys: unusable }, `ignoring heartbeat key(s) ${unusable.join(', ')}: a key needs a name of at most 64 bytes and at least 16 bytes of data`);
+        if (keys.length === 0 && this.#keyIds.size > 0) {
+          // Deleted or emptied: keep signing with what we have (peers do the same) rather
+          // than fall silent everywhere at once; the controller re-creates the Secret.
+          this.#log.warn({ event: 'heartbeatKeyMissing' }, `the heartbeat key Secret ${d.namespace}/ironlb-heartbeat has no usable key; keeping the keys already loaded`);
+          return;
+        }
         // While we hold no key, any key is usable at once (nobody can be signing with one we
         // lack). Only a key added beside one we use waits out the activation delay, so peers
         // that have not loaded it yet never drop our heartbeats (rotation without a failover).
         const initial = this.#keyIds.size === 0;
         for (const k of keys) if (!this.#firstSeen.has(k.id)) this.#firstSeen.set(k.id, initial ? Number.NEGATIVE_INFINITY : now);
         this.#keyIds = new Set(keys.map((k) => k.id));
-        this.#runMembership(this.#membership.setKeys(keys.map((k) => ({ ...k, firstSeenAt: this.#firstSeen.get(k.id)! })), now));
+        try {
+          this.#runMembership(this.#membership.setKeys(keys.map((k) => ({ ...k, firstSeenAt: this.#firstSeen.get(k.id)! })), now));
+        } catch (err) {
+          this.#log.error({ err, event: 'heartbeatKeyRejected' }, 'could not load the heartbeat keys; keeping the previous ones');
+          return;
+        }
         this.#applyLeases(now);
         this.#schedule();
         return;
@@ -271,7 +318,7 @@ class SpeakerRuntime implements Speaker {
         break;
     }
     if (!this.#synced) return;
-    this.#cause = { reason: `${kind}-changed`, at: now };
+    this.#setCause({ reason: `${kind}-changed`, at: now });
     this.#schedule();
   }
 
@@ -293,7 +340,13 @@ class SpeakerRuntime implements Speaker {
     this.#responder.setKnownSpeakerMacs(macs);
     // Join the heartbeat mesh only once we could announce (caches, own Lease, key): peers
     // elect a node as soon as they hear it, and a node they elect must be able to answer.
-    if (this.#leaseWritten && this.#keyIds.size > 0) this.#runMembership(this.#membership.setPeers(peers, now, d.clock.now()));
+    const peerKey = peers.map((p) => `${p.node}@${p.address}`).sort().join(',');
+    if (this.#leaseWritten && this.#keyIds.size > 0 && (peerKey !== this.#peerKey || !this.#joined)) {
+      // Only when the peer set changed: a renewal of some Lease is not news to membership.
+      this.#peerKey = peerKey;
+      this.#joined = true;
+      this.#runMembership(this.#membership.setPeers(peers, now, d.clock.now()));
+    }
     this.#checkLiveness();
   }
 
@@ -312,21 +365,29 @@ class SpeakerRuntime implements Speaker {
     } else if (before && !before.ok) {
       this.#log.info({ event: 'strictArpOk', [LogFields.reason]: verdict.reason }, 'strictARP preflight passes');
     }
-    this.#cause = { reason: 'strict-arp-changed', at: d.clock.monotonic() };
+    this.#setCause({ reason: 'strict-arp-changed', at: d.clock.monotonic() });
     this.#schedule();
   }
 
   #nodeTarget() {
-    return { kind: 'Node', apiVersion: 'v1', namespace: 'default', name: this.#d.node, ...(this.#nodeUid ? { uid: this.#nodeUid } : {}) };
+    // Cluster-scoped: the Event lives in 'default' with no involvedObject namespace, which
+    // is where `kubectl describe node` looks.
+    return { kind: 'Node', apiVersion: 'v1', namespace: '', eventNamespace: 'default', name: this.#d.node, ...(this.#nodeUid ? { uid: this.#nodeUid } : {}) };
   }
 
-  async #scanInterfaces(): Promise<void> {
+  /** Lists the eligible interfaces; true when the list (or their MACs) changed. */
+  async #scanInterfaces(): Promise<boolean> {
     try {
       const sel = selectAnnounceInterfaces(await this.#d.interfaceLister.list());
-      this.#eligible = sel.included.map((i) => i.name);
-      this.#macs = [...new Set(sel.included.map((i) => i.mac.toLowerCase()))];
+      const eligible = sel.included.map((i) => i.name);
+      const macs = [...new Set(sel.included.map((i) => i.mac.toLowerCase()))];
+      const changed = eligible.join() !== this.#eligible.join() || macs.join() !== this.#macs.join();
+      this.#eligible = eligible;
+      this.#macs = macs;
+      return changed;
     } catch (err) {
       this.#log.warn({ err, event: 'interfaceScanFailed' }, 'could not list interfaces');
+      return false;
     }
   }
 
@@ -335,6 +396,11 @@ class SpeakerRuntime implements Speaker {
   #renewLoop(): void {
     if (this.#stopped || this.#leaving) return;
     const d = this.#d;
+    if (this.#keyIds.size === 0) {
+      // Without a heartbeat key peers could not hear us: stay out until the Secret has one.
+      this.#timers.renew = d.clock.setTimer(1_000, () => this.#renewLoop());
+      return;
+    }
     const info = { node: d.node, heartbeatAddress: d.heartbeat.advertiseAddress, macs: this.#macs };
     let ok = false;
     this.#leaseWriter.renew(info).then(
@@ -358,12 +424,13 @@ class SpeakerRuntime implements Speaker {
 
   #runMembership(actions: readonly MembershipAction[]): void {
     const d = this.#d;
+    let verdicts = false;
     for (const a of actions) {
       if (a.kind === 'send') {
         this.#socket?.send(a.to, a.bytes);
         d.metrics.heartbeatPackets.inc({ direction: 'sent' });
       } else if (a.kind === 'event') {
-        this.#onMembershipEvent(a.event);
+        verdicts = this.#onMembershipEvent(a.event) || verdicts;
       } else {
         this.#timers.membership?.cancel();
         this.#timers.membership = a.at === null || this.#stopped ? undefined : d.clock.setTimer(Math.max(0, a.at - d.clock.monotonic()), () => {
@@ -372,39 +439,70 @@ class SpeakerRuntime implements Speaker {
         });
       }
     }
+    if (this.#stopped) return;
+    // Readiness turns true silently (the startup wait ends, the last awaited heartbeat
+    // arrives): re-plan then, or a restarted node would sit out its own IPs.
+    const now = d.clock.monotonic();
+    const ready = this.#membership.ready(now);
+    if (ready !== this.#membershipReady) {
+      this.#membershipReady = ready;
+      if (ready) this.#setCause({ reason: 'ready', at: now });
+      verdicts = true;
+    }
+    // Hearing a peer again ends isolation at once (not at the next liveness poll).
+    if (this.#isolated && !this.#membership.isolated(now, this.#leaseView.live(now))) this.#checkLiveness();
+    // One reconcile per batch, synchronously: a verdict changes the election at once, and
+    // N events (a cold start's N peer-alive) cost one election, not N.
+    if (verdicts) this.#reconcile();
   }
 
-  #onMembershipEvent(e: MembershipEvent): void {
+  #membershipReady = false;
+  #peerKey = '';
+  #joined = false;
+
+  /** Logs and counts one membership event; true when it changes who is live. */
+  #onMembershipEvent(e: MembershipEvent): boolean {
     const d = this.#d;
     const now = d.clock.monotonic();
     switch (e.kind) {
       case 'dropped':
         d.metrics.heartbeatDropped.inc({ reason: e.reason });
         this.#log.debug({ event: 'heartbeatDropped', [LogFields.reason]: e.reason, from: e.from }, 'heartbeat dropped');
-        return;
+        return false;
       case 'suspected':
         this.#log.info({ event: 'peerSuspected', peer: e.node, by: e.by }, `peer ${e.node} suspected by ${e.by}`);
-        return;
+        return false;
       case 'refuted':
         this.#log.warn({ event: 'suspicionRefuted', incarnation: e.incarnation }, 'a peer suspected this node; refuted with a new incarnation');
-        return;
+        return false;
       case 'peer-dead':
         if (e.silentMs !== undefined) d.metrics.detection.observe({ via: 'heartbeat' }, e.silentMs / 1000);
         this.#log.warn({ event: 'peerDead', peer: e.node, via: e.via, detectMs: e.silentMs, detectors: e.detectors, incarnation: e.incarnation }, `peer ${e.node} is dead (heartbeat${e.silentMs !== undefined ? `, silent ${Math.round(e.silentMs)} ms` : ''}; detectors ${e.detectors.join(', ')})`);
-        this.#cause = { reason: 'peer-dead', peer: e.node, via: 'heartbeat', ...(e.silentMs !== undefined ? { detectMs: Math.round(e.silentMs) } : {}), at: now };
-        break;
+        this.#setCause({ reason: 'peer-dead', peer: e.node, via: 'heartbeat', ...(e.silentMs !== undefined ? { detectMs: Math.round(e.silentMs) } : {}), at: now });
+        return true;
       case 'peer-left':
         this.#log.info({ event: 'peerLeft', peer: e.node, incarnation: e.incarnation }, `peer ${e.node} is leaving`);
-        this.#cause = { reason: 'peer-left', peer: e.node, via: 'leave', at: now };
-        break;
+        this.#setCause({ reason: 'peer-left', peer: e.node, via: 'leave', at: now });
+        return true;
       case 'peer-alive':
         this.#log.info({ event: 'peerAlive', peer: e.node, previous: e.previous, incarnation: e.incarnation }, `peer ${e.node} is alive`);
-        if (e.previous !== 'unknown' && e.previous !== 'alive') this.#cause = { reason: 'peer-alive', peer: e.node, via: 'heartbeat', at: now };
-        break;
+        if (e.previous !== 'unknown' && e.previous !== 'alive') this.#setCause({ reason: 'peer-alive', peer: e.node, via: 'heartbeat', at: now });
+        return true;
     }
-    // A verdict changes the election at once: no debounce on the failover path.
-    this.#reconcile();
   }
+
+  /**
+   * The cause the next reconcile reports. Peer verdicts win over input changes within one
+   * pass, so a failover's log names the dead peer even if an unrelated event came between;
+   * the reconcile clears it.
+   */
+  #setCause(c: ChangeCause): void {
+    if (this.#causeSet && this.#cause.peer !== undefined && c.peer === undefined) return;
+    this.#cause = c;
+    this.#causeSet = true;
+  }
+
+  #causeSet = false;
 
   #checkLiveness(): void {
     if (!this.#synced || this.#stopped) return;
@@ -416,18 +514,30 @@ class SpeakerRuntime implements Speaker {
       this.#isolated = isolated;
       if (isolated) this.#log.warn({ event: 'isolated' }, 'no heartbeat from any live peer: they have taken over; withdrawing until a peer is heard again');
       else this.#log.info({ event: 'isolationEnded' }, 'hearing peers again');
-      this.#cause = { reason: isolated ? 'isolated' : 'isolation-ended', at: now };
+      this.#setCause({ reason: isolated ? 'isolated' : 'isolation-ended', at: now });
       this.#schedule();
     }
     const stale = this.#lastRenewAt !== undefined && now - this.#lastRenewAt > this.#t.leaseDurationSeconds * 1000;
     d.metrics.configStale.set(stale ? 1 : 0);
+    // Our heartbeats tell peers whether we still reach the API server. When our own Lease
+    // has lapsed but a peer still reaches it, that peer has declared us dead and taken
+    // over: withdraw. When nobody reaches it, nobody is declared dead and nobody withdraws.
+    this.#membership.setApiFresh(!stale);
+    const apiLost = stale && this.#membership.peersReportApiFresh(now);
+    if (apiLost !== this.#apiLost) {
+      this.#apiLost = apiLost;
+      if (apiLost) this.#log.warn({ event: 'apiLost', lastRenewMsAgo: Math.round(now - (this.#lastRenewAt ?? now)) }, 'own Lease lapsed while peers still reach the API server: they have taken over; withdrawing until the Lease is renewed');
+      else this.#log.info({ event: 'apiRegained' }, 'own Lease renewed (or nobody reaches the API server): announcing again');
+      this.#setCause({ reason: apiLost ? 'api-lost' : 'api-regained', at: now });
+      this.#schedule();
+    }
     const changed = live.size !== this.#lastLive.size || [...live].some((n) => !this.#lastLive.has(n));
     if (!changed) return;
     for (const n of this.#lastLive) {
       if (live.has(n) || this.#membership.state(n) !== 'alive') continue;
       // Membership still says alive: the Lease layer declared it dead.
       this.#log.warn({ event: 'peerDead', peer: n, via: 'lease' }, `peer ${n} is dead (its Lease expired)`);
-      this.#cause = { reason: 'peer-dead', peer: n, via: 'lease', at: now };
+      this.#setCause({ reason: 'peer-dead', peer: n, via: 'lease', at: now });
     }
     this.#schedule();
   }
@@ -452,6 +562,7 @@ class SpeakerRuntime implements Speaker {
     if (!this.#synced || !this.#leaseWritten || this.#keyIds.size === 0 || !this.#membership.ready(now)) return 'not-ready';
     if (this.#strict && !this.#strict.ok && this.#d.strictArp === 'enforce') return 'strict-arp';
     if (this.#isolated) return 'isolated';
+    if (this.#apiLost) return 'api-lost';
     return undefined;
   }
 
@@ -475,8 +586,13 @@ class SpeakerRuntime implements Speaker {
       isNew: (key) => !this.#knownAtStart.has(key),
     });
     this.#state = step.state;
+    const cause = this.#cause;
+    // The next pass reports its own cause (a periodic pass is a resync).
+    this.#cause = { reason: 'resync', at: now };
+    this.#causeSet = false;
     for (const c of step.changes) {
       logOwnerChange(this.#log, d.node, c, suppress, now);
+      if (c.kind === 'elected' && !suppress) for (const ip of c.ips) this.#electedBy.set(ip, cause);
       if (c.kind === 'elected' && !suppress) {
         if (c.previousOwner !== undefined && c.cause.reason !== 'startup') d.metrics.failovers.inc({ reason: c.cause.reason });
         const svc = this.#serviceTarget(c.service);
@@ -510,17 +626,23 @@ class SpeakerRuntime implements Speaker {
     if (expiry !== undefined) {
       this.#timers.handoff = d.clock.setTimer(Math.max(0, expiry - now), () => {
         this.#timers.handoff = undefined;
-        this.#cause = { reason: 'handoff-done', at: d.clock.monotonic() };
+        this.#setCause({ reason: 'handoff-done', at: d.clock.monotonic() });
         this.#reconcile();
       });
     }
   }
 
   #wantedL2: WantedL2Status[] = [];
+  /** IP → the cause of the election that made this node announce it (for `garpSent`). */
+  readonly #electedBy = new Map<string, ChangeCause>();
 
   async #syncL2Statuses(): Promise<void> {
-    if (this.#stopped) return;
-    await this.#l2Writer.apply(planL2Statuses(this.#d.node, l2StatusesOf(this.#inputs), this.#wantedL2));
+    if (this.#stopped || this.#leaving) return;
+    const live = this.#lastLive;
+    const services = new Set(this.#decisions.keys());
+    // One janitor for Services that are gone: the first live node by name.
+    const janitor = [...live].sort()[0] === this.#d.node;
+    await this.#l2Writer.apply(planL2Statuses(this.#d.node, l2StatusesOf(this.#inputs), this.#wantedL2, { live, services, janitor }));
   }
 
   #serviceTarget(key: string) {
@@ -567,9 +689,11 @@ class SpeakerRuntime implements Speaker {
   #onResponderEvent(e: ResponderEvent): void {
     const d = this.#d;
     if (e.kind === 'sent' && e.trigger === 'takeover') {
-      const since = this.#cause.at;
-      this.#log.info({ event: 'garpSent', [LogFields.ip]: e.ip, [LogFields.iface]: e.iface, purpose: e.purpose, msSinceCause: Math.round(d.clock.monotonic() - since), cause: this.#cause.reason, peer: this.#cause.peer }, `gratuitous ${e.family === 4 ? 'ARP' : 'NA'} sent for ${e.ip} on ${e.iface}`);
+      // The cause of the election that made us announce this IP, not whatever came since.
+      const cause = this.#electedBy.get(e.ip) ?? this.#cause;
+      this.#log.info({ event: 'garpSent', [LogFields.ip]: e.ip, [LogFields.iface]: e.iface, purpose: e.purpose, msSinceCause: Math.round(d.clock.monotonic() - cause.at), cause: cause.reason, ...(cause.peer ? { peer: cause.peer } : {}) }, `gratuitous ${e.family === 4 ? 'ARP' : 'NA'} sent for ${e.ip} on ${e.iface}`);
     }
+    if (e.kind === 'withdrawn') this.#electedBy.delete(e.ip);
     if (e.kind === 'conflict') {
       const classification = e.classification === 'split-view' && e.via === 'arp-reply' && !this.#recentlyChanged(e.ip) ? 'strict-arp-off' : e.classification;
       d.metrics.conflicts.inc({ classification });
@@ -583,7 +707,7 @@ class SpeakerRuntime implements Speaker {
       } else if (classification === 'strict-arp-off') {
         this.#log.warn({ event: 'strictArpSuspect', [LogFields.ip]: e.ip, [LogFields.mac]: e.mac, [LogFields.node]: owner ?? 'unknown' }, `strictARP looks off on node ${owner ?? e.mac}: its kernel answers ARP for ${e.ip}`);
       } else {
-        this.#cause = { reason: 'split-view', ...(owner ? { peer: owner } : {}), at: d.clock.monotonic() };
+        this.#setCause({ reason: 'split-view', ...(owner ? { peer: owner } : {}), at: d.clock.monotonic() });
         this.#schedule();
       }
     }
@@ -603,23 +727,32 @@ class SpeakerRuntime implements Speaker {
     return undefined;
   }
 
-  #layer2Pending = false;
+  /** Last counter values exported per IP, to turn the responder's totals into increments. */
+  readonly #exported = new Map<string, { requests: number; responses: number; gratuitous: number }>();
 
   #updateLayer2Counters(): void {
-    if (this.#layer2Pending) return;
-    this.#layer2Pending = true;
-    // Per-frame events are many: refresh the gauges at most every 100 ms.
-    this.#d.clock.setTimer(100, () => {
-      this.#layer2Pending = false;
+    if (this.#timers.layer2 || this.#stopped) return;
+    // Per-frame events are many: refresh the counters at most every 100 ms.
+    this.#timers.layer2 = this.#d.clock.setTimer(100, () => {
+      this.#timers.layer2 = undefined;
       const m = this.#d.metrics;
       const snap = this.#responder.counters();
-      m.requestsReceived.reset();
-      m.responsesSent.reset();
-      m.gratuitousSent.reset();
       for (const [ip, c] of Object.entries(snap.perIp)) {
-        m.requestsReceived.set({ ip }, c.requestsReceived);
-        m.responsesSent.set({ ip }, c.responsesSent);
-        m.gratuitousSent.set({ ip }, c.gratuitousSent);
+        const prev = this.#exported.get(ip) ?? { requests: 0, responses: 0, gratuitous: 0 };
+        // The responder restarts an IP's counts after a withdraw: a drop is a new series.
+        const delta = (now: number, was: number) => (now >= was ? now - was : now);
+        m.requestsReceived.inc({ ip }, delta(c.requestsReceived, prev.requests));
+        m.responsesSent.inc({ ip }, delta(c.responsesSent, prev.responses));
+        m.gratuitousSent.inc({ ip }, delta(c.gratuitousSent, prev.gratuitous));
+        this.#exported.set(ip, { requests: c.requestsReceived, responses: c.responsesSent, gratuitous: c.gratuitousSent });
+      }
+      for (const ip of [...this.#exported.keys()]) {
+        if (snap.perIp[ip]) continue;
+        // Withdrawn: drop its series (bounded memory for churning IPs).
+        this.#exported.delete(ip);
+        m.requestsReceived.remove({ ip });
+        m.responsesSent.remove({ ip });
+        m.gratuitousSent.remove({ ip });
       }
     });
   }

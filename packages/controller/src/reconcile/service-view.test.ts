@@ -73,7 +73,11 @@ describe('heldAssignments', () => {
       (ns): Record<string, string> => (ns === 'shop' ? { team: 'a' } : {}),
       undefined,
     );
-    expect(held).toHaveLength(1);
+    expect(held).toHaveLength(2);
     expect(held[0]).toMatchObject({ ips: ['198.51.100.1'], service: { key: 'shop/holds', namespaceLabels: { team: 'a' } } });
+    // Unreadable (loadBalancerIP and the annotation both set) but holding: still held, and
+    // with no request or sharing key, so nothing else can be given its IP.
+    expect(held[1]).toMatchObject({ ips: ['198.51.100.4'], service: { key: 'shop/unreadable', requestedIPs: [] } });
+    expect(held[1]?.service.sharingKey).toBeUndefined();
   });
 });

@@ -6,8 +6,13 @@ import type { HeldAssignment, IPFamilyPolicy, ServiceView } from '../allocator/i
 
 export type ServiceClassification =
   | { kind: 'handled'; view: ServiceView; legacyAnnotations: string[]; warnings: string[] }
-  /** Ours, but its request cannot be read: keep what it holds and say why. */
-  | { kind: 'invalid'; message: string; legacyAnnotations: string[] }
+  /**
+   * Ours, but its request cannot be read: keep what it holds and say why. `holding` is its
+   * view without any request (no IPs, pool or sharing key asked for), so a re-claim after
+   * a restart still holds its IPs — held but unreadable is never free (issue 8) — and,
+   * having no sharing key, shares them with nobody.
+   */
+  | { kind: 'invalid'; message: string; legacyAnnotations: string[]; holding: ServiceView }
   /** Not ours (not a LoadBalancer, another class, being deleted): hold nothing for it. */
   | { kind: 'ignored'; reason: 'not-load-balancer' | 'other-class' | 'deleting' };
 
@@ -32,22 +37,27 @@ export function classifyService(svc: V1Service, namespaceLabels: Readonly<Record
   const namespace = svc.metadata?.namespace ?? '';
   const name = svc.metadata?.name ?? '';
   const req = readServiceRequest({ annotations: svc.metadata?.annotations, loadBalancerIP: svc.spec?.loadBalancerIP });
-  if (!req.ok) return { kind: 'invalid', message: req.message, legacyAnnotations: req.legacyAnnotations };
   const spec = svc.spec!;
-  const view: ServiceView = {
+  const base: ServiceView = {
     key: keyOf(namespace, name),
     namespace,
     labels: svc.metadata?.labels ?? {},
     namespaceLabels,
     ipFamilies: (spec.ipFamilies ?? ['IPv4']) as IPFamilyName[],
     ipFamilyPolicy: (spec.ipFamilyPolicy ?? 'SingleStack') as IPFamilyPolicy,
-    requestedIPs: req.request.requestedIPs,
-    requestedPool: req.request.requestedPool,
-    sharingKey: req.request.sharingKey,
+    requestedIPs: [],
     ports: (spec.ports ?? []).map((p) => ({ protocol: p.protocol, port: p.port })),
     externalTrafficPolicy: spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
     selector: spec.selector ?? {},
   };
+  if (!req.ok) return { kind: 'invalid', message: req.message, legacyAnnotations: req.legacyAnnotations, holding: base };
+  const view: ServiceView = {
+    ...base,
+    requestedIPs: req.request.requestedIPs,
+    requestedPool: req.request.requestedPool,
+    sharingKey: req.request.sharingKey,
+  };
+
   return { kind: 'handled', view, legacyAnnotations: req.request.legacyAnnotations, warnings: req.request.warnings };
 }
 
@@ -59,8 +69,9 @@ export function ingressIPs(svc: V1Service | undefined): string[] {
 /**
  * What our Services already hold according to their status.loadBalancer.ingress, for
  * the allocator to re-claim before anything new is allocated. Services that are not ours
- * (another class, not a LoadBalancer, being deleted) or whose request cannot be read
- * are left out; so are Services that hold nothing.
+ * (another class, not a LoadBalancer, being deleted) are left out, and so are Services
+ * that hold nothing. A Service whose request cannot be read still holds its IPs (as if
+ * it requested nothing): an IP that is held is never free, readable or not.
  */
 export function heldAssignments(
   services: readonly V1Service[],
@@ -73,6 +84,7 @@ export function heldAssignments(
     if (ips.length === 0) continue;
     const c = classifyService(svc, namespaceLabels(svc.metadata?.namespace ?? ''), lbClass);
     if (c.kind === 'handled') held.push({ service: c.view, ips });
+    else if (c.kind === 'invalid') held.push({ service: c.holding, ips });
   }
   return held;
 }

@@ -20,7 +20,6 @@ import {
 import { HeartbeatSecretName, MetallbGroup, MetallbResources, MetallbVersion, watchResource, type ChangeType, type Clock, type IPAddressPool, type L2Advertisement, type Logger, type ServiceL2Status, type Watched } from '@ironlb/core';
 import type { ElectionInput } from '../election/types.js';
 import { SpeakerLeaseLabel, SpeakerLeaseLabelValue } from './node-lease.js';
-import { L2StatusNodeLabel } from './l2-status.js';
 import { advertisementView, endpointNodes, nodeView, poolView, serviceView } from './views.js';
 
 
@@ -64,7 +63,6 @@ export function watchInputs(o: InputsOptions): SpeakerInputs {
     (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace: o.namespace, plural, ...(labelSelector ? { labelSelector } : {}) })) as KubernetesListObject<KubernetesObject>;
   const customPath = (plural: string) => `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${o.namespace}/${plural}`;
   const leaseSelector = `${SpeakerLeaseLabel}=${SpeakerLeaseLabelValue}`;
-  const l2Selector = `${L2StatusNodeLabel}=${o.node}`;
   const secretField = `metadata.name=${HeartbeatSecretName}`;
 
   const w = {
@@ -94,11 +92,11 @@ export function watchInputs(o: InputsOptions): SpeakerInputs {
       list: () => core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector: 'metadata.name=kube-proxy' }),
       onChange: on('kube-proxy'),
     }),
+    // Every node's, not only ours: a new owner removes what a dead node left behind.
     l2Statuses: watchResource<KubernetesObject>({
       ...common,
       path: customPath(MetallbResources.serviceL2Status.plural),
-      labelSelector: l2Selector,
-      list: customList(MetallbResources.serviceL2Status.plural, l2Selector),
+      list: customList(MetallbResources.serviceL2Status.plural),
       onChange: on('l2status'),
     }),
   };
@@ -136,10 +134,14 @@ export function electionInput(i: SpeakerInputs, lbClass: string | undefined, liv
 
 export const l2StatusesOf = (i: SpeakerInputs): ServiceL2Status[] => i.l2Statuses.list() as unknown as ServiceL2Status[];
 
-/** The heartbeat keys in the Secret: every data entry is one key, its name the key id. */
+/**
+ * The heartbeat keys in the Secret: every data entry is one key, its name the key id.
+ * Entries the wire format cannot carry (ids over 64 bytes) or too short to be a key
+ * (under 16 bytes) are left out; the caller says so.
+ */
 export function heartbeatKeysOf(secret: V1Secret | undefined): { id: string; secret: Uint8Array }[] {
   return Object.entries(secret?.data ?? {})
     .map(([id, b64]) => ({ id, secret: new Uint8Array(Buffer.from(b64, 'base64')) }))
-    .filter((k) => k.secret.length >= 16)
+    .filter((k) => k.secret.length >= 16 && Buffer.byteLength(k.id) <= 64)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

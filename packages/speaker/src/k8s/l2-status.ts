@@ -31,9 +31,25 @@ export interface L2StatusPlan {
   readonly remove: string[];
 }
 
-/** Pure diff of what exists (this node's objects) against what is wanted. */
-export function planL2Statuses(node: string, existing: readonly ServiceL2Status[], wanted: readonly WantedL2Status[]): L2StatusPlan {
-  const have = new Map(existing.map((o) => [o.metadata.name ?? '', o]));
+export interface OthersView {
+  /** Nodes whose speaker is live. */
+  readonly live: ReadonlySet<string>;
+  /** Service keys ("ns/name") that still exist with IPs. */
+  readonly services: ReadonlySet<string>;
+  /** This node cleans up after dead nodes' Services that no longer exist (one node does). */
+  readonly janitor: boolean;
+}
+
+/**
+ * Pure diff of what exists against what is wanted. `existing` holds every node's objects:
+ * ours are created, updated and deleted to match `wanted`; another node's are deleted
+ * when that node's speaker is not live and either we now announce the Service or the
+ * Service is gone and we are the janitor — so a node that died for good leaves nothing
+ * behind (its Node object, the owner reference, may live on).
+ */
+export function planL2Statuses(node: string, existing: readonly ServiceL2Status[], wanted: readonly WantedL2Status[], others?: OthersView): L2StatusPlan {
+  const mine = existing.filter((o) => (o.metadata.labels?.[L2StatusNodeLabel] ?? o.status?.node) === node);
+  const have = new Map(mine.map((o) => [o.metadata.name ?? '', o]));
   const want = new Map(wanted.map((w) => [l2StatusName(node, w.namespace, w.name), w]));
   const plan: L2StatusPlan = { create: [], update: [], remove: [] };
   for (const [name, w] of want) {
@@ -42,6 +58,15 @@ export function planL2Statuses(node: string, existing: readonly ServiceL2Status[
     else if (!isDeepStrictEqual(cur.status, statusOf(node, w))) plan.update.push({ name, want: w });
   }
   for (const name of have.keys()) if (!want.has(name)) plan.remove.push(name);
+  if (others) {
+    const ours = new Set(wanted.map((w) => `${w.namespace}/${w.name}`));
+    for (const o of existing) {
+      const owner = o.metadata.labels?.[L2StatusNodeLabel] ?? o.status?.node;
+      if (!owner || owner === node || others.live.has(owner)) continue;
+      const key = `${o.metadata.labels?.[L2StatusServiceNamespaceLabel] ?? o.status?.serviceNamespace}/${o.metadata.labels?.[L2StatusServiceNameLabel] ?? o.status?.serviceName}`;
+      if (ours.has(key) || (!others.services.has(key) && others.janitor)) plan.remove.push(o.metadata.name ?? '');
+    }
+  }
   return plan;
 }
 
@@ -63,7 +88,17 @@ export function createL2StatusWriter(api: CustomObjectsApi, namespace: string, n
     dl(api.patchNamespacedCustomObjectStatus({ ...base, name, body: { status: statusOf(node, w) } }, merge), `patch servicel2status ${name}`);
   return {
     async apply(plan) {
-      for (const { name, want } of plan.create) {
+      // One bad object (a 422, a conflict) must not block the rest: try every item, then
+      // fail with all errors so the queue retries.
+      const errors: unknown[] = [];
+      const attempt = async (fn: () => Promise<void>) => {
+        try {
+          await fn();
+        } catch (e) {
+          errors.push(e);
+        }
+      };
+      for (const { name, want } of plan.create) await attempt(async () => {
         const uid = nodeUid();
         const body = {
           apiVersion: MetallbApiVersion,
@@ -83,15 +118,18 @@ export function createL2StatusWriter(api: CustomObjectsApi, namespace: string, n
         }
         // status is a subresource: ignored on create, written separately.
         await writeStatus(name, want);
-      }
-      for (const { name, want } of plan.update) await writeStatus(name, want);
+      });
+      for (const { name, want } of plan.update) await attempt(() => writeStatus(name, want));
       for (const name of plan.remove) {
-        try {
-          await dl(api.deleteNamespacedCustomObject({ ...base, name }), `delete servicel2status ${name}`);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
+        await attempt(async () => {
+          try {
+            await dl(api.deleteNamespacedCustomObject({ ...base, name }), `delete servicel2status ${name}`);
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        });
       }
+      if (errors.length > 0) throw new AggregateError(errors, `${errors.length} ServiceL2Status write(s) failed: ${errors.map(String).join('; ')}`);
     },
   };
 }

@@ -57,6 +57,8 @@ export class MembershipCore {
   gotAnswer = false;
   ready = false;
   leaving = false;
+  /** What our heartbeats say about our own view of the API server (Membership.setApiFresh). */
+  apiFresh = true;
   nextHeartbeatAt: number | undefined;
   nextSyncAt = 0;
   resends: Resend[] = [];

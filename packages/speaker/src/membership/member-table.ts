@@ -12,6 +12,8 @@ export interface Member {
   incarnation: number;
   /** Monotonic ms of the last heartbeat from it at `incarnation`. */
   lastHeartbeat: number | undefined;
+  /** What that heartbeat said: the node's view of the API server is fresh (README, "API freshness"). */
+  apiFresh: boolean | undefined;
   /** Monotonic ms of the last authenticated packet of any type from it at `incarnation`. */
   lastPacket: number | undefined;
   /** Monotonic ms of the last notice we sent it ("you are known as …"), for rate limiting. */
@@ -69,7 +71,7 @@ export class MemberTable {
         m.address = address;
         continue;
       }
-      this.#members.set(node, { node, address, state: 'alive', incarnation: 0, lastHeartbeat: undefined, lastPacket: undefined, lastNoticeAt: undefined });
+      this.#members.set(node, { node, address, state: 'alive', incarnation: 0, lastHeartbeat: undefined, apiFresh: undefined, lastPacket: undefined, lastNoticeAt: undefined });
       added.push(node);
       events.push({ kind: 'peer-alive', node, incarnation: 0, previous: 'unknown' });
     }
@@ -88,6 +90,7 @@ export class MemberTable {
     if (newer) {
       m.incarnation = incarnation;
       m.lastHeartbeat = undefined;
+      m.apiFresh = undefined;
       m.lastPacket = undefined;
     }
     const nextState: MemberState = state;

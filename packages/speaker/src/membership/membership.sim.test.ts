@@ -177,6 +177,30 @@ describe('Membership on a simulated network', () => {
     expect(m.isolated(sim.now, new Set(['n000', 'n001']))).toBe(true);
   });
 
+  it('API freshness: one speaker cut off from the API hears fresh peers; when everyone is, nobody does; heartbeats keep everyone live', () => {
+    const { sim, since } = cluster(6, { loss: 0.01 });
+    const ms = () => sim.nodes.map((n) => n.membership!);
+    const reporting = () => sim.nodes.filter((n) => n.membership!.peersReportApiFresh(sim.now)).map((n) => n.name);
+    const t0 = sim.now;
+    expect(reporting()).toEqual(runningSorted(sim));
+    // Only n002 lost the API server: it still hears fresh peers (it must withdraw once its Lease lapses).
+    sim.node('n002').membership!.setApiFresh(false);
+    sim.runFor(500);
+    expect(sim.node('n002').membership!.peersReportApiFresh(sim.now)).toBe(true);
+    // Everyone lost it: within deadAfterMs nobody hears a fresh peer (nobody withdraws).
+    for (const m of ms()) m.setApiFresh(false);
+    sim.runFor(500);
+    expect(reporting()).toEqual([]);
+    // One speaker's API view comes back: the nodes it heartbeats hear so within an interval or two.
+    const back = sim.node('n004').membership!;
+    back.setApiFresh(true);
+    sim.runFor(300);
+    expect(reporting().sort()).toEqual([...back.neighbours().heartbeatsTo].sort());
+    // Stale heartbeats are heartbeats: no drops, nobody suspected dead.
+    expect(since(t0, 'peer-dead')).toEqual([]);
+    for (const m of ms()) expect(m.stats().dropped.malformed).toBe(0);
+  });
+
   it('ticks ~once per heartbeat interval in steady state (no busy loop), with no drops', () => {
     const { sim } = cluster(8, { loss: 0 });
     let ticks = 0;

@@ -138,6 +138,31 @@ export class Membership {
     return false;
   }
 
+  /**
+   * What the heartbeats we send from now on say about our own view of the API server
+   * (LeaseView's API freshness). Default true. Lets a peer tell "only I lost the API server"
+   * from "everyone did" (`peersReportApiFresh`; README, "API freshness").
+   */
+  setApiFresh(fresh: boolean): void {
+    this.#c.apiFresh = fresh;
+  }
+
+  /**
+   * True when at least one live peer's last heartbeat, received less than `deadAfterMs`
+   * before `now` (monotonic ms), said its API view is fresh. Heartbeats come only from the
+   * K nodes we watch, which is enough: one fresh peer means the API server works for the
+   * others, so if our own Lease renewals keep failing they have declared us dead through
+   * the Lease layer and taken over — we must withdraw. False when every peer we hear lost
+   * the API server too (nobody withdraws), or we hear no peer at all (`isolated` covers that).
+   */
+  peersReportApiFresh(now: number): boolean {
+    const windowMs = this.#c.config.deadAfterMs;
+    for (const m of this.#c.members.values()) {
+      if (m.apiFresh === true && isLiveState(m.state) && m.lastHeartbeat !== undefined && now - m.lastHeartbeat < windowMs) return true;
+    }
+    return false;
+  }
+
   /** Nodes we watch (our live ring predecessors) and send heartbeats to (successors), for diagnostics. */
   neighbours(): { watching: string[]; heartbeatsTo: string[] } {
     return { watching: [...this.#c.watch.keys()], heartbeatsTo: [...this.#c.successors] };

@@ -44,7 +44,7 @@ function onPacket(c: MembershipCore, m: Member, p: DecodedPacket, ctx: Ctx): voi
   const body = p.body;
   switch (body.type) {
     case 'heartbeat':
-      return onHeartbeat(c, m, ctx);
+      return onHeartbeat(c, m, body.apiFresh ?? true, ctx);
     case 'alive':
       if (body.join) answerJoin(c, m, before, ctx);
       return;
@@ -55,8 +55,9 @@ function onPacket(c: MembershipCore, m: Member, p: DecodedPacket, ctx: Ctx): voi
   }
 }
 
-function onHeartbeat(c: MembershipCore, m: Member, ctx: Ctx): void {
+function onHeartbeat(c: MembershipCore, m: Member, apiFresh: boolean, ctx: Ctx): void {
   m.lastHeartbeat = ctx.now;
+  m.apiFresh = apiFresh;
   const w = c.watch.get(m.node);
   if (w && w.suspectedInc === m.incarnation) {
     // We hear it again: withdraw our own suspicion (others' copies expire by TTL).

@@ -15,7 +15,7 @@ export function runTick(c: MembershipCore, ctx: Ctx): void {
   if (joinPending(c)) join(c, ctx);
   if (c.successors.length > 0 && now >= (c.nextHeartbeatAt ?? now)) {
     let sent = false;
-    for (const n of c.successors) sent = c.sendTo(c.members.get(n)!, { type: 'heartbeat' }, ctx) || sent;
+    for (const n of c.successors) sent = c.sendTo(c.members.get(n)!, { type: 'heartbeat', apiFresh: c.apiFresh }, ctx) || sent;
     // ±5 %: speakers started together do not stay in lock-step.
     if (sent) c.nextHeartbeatAt = now + c.jittered(c.config.heartbeatIntervalMs, 0.1);
   }

@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isIronlbError } from '@ironlb/core';
-import { decodePacket, encodePacket, MAC_BYTES, MAX_PACKET_BYTES, peekPacketType, verifyMac, type MemberFact, type PacketBody, type PacketHeader } from './wire.js';
+import { computeMac, decodePacket, encodePacket, MAC_BYTES, MAX_PACKET_BYTES, peekPacketType, verifyMac, type MemberFact, type PacketBody, type PacketHeader } from './wire.js';
 
 const key = createSecretKey(Buffer.alloc(32, 1));
 const otherKey = createSecretKey(Buffer.alloc(32, 2));
@@ -12,7 +12,7 @@ const name = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter
 const u53 = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const fact: fc.Arbitrary<MemberFact> = fc.record({ node: name, incarnation: u53, state: fc.constantFrom('alive' as const, 'dead' as const, 'left' as const) });
 const body: fc.Arbitrary<PacketBody> = fc.oneof(
-  fc.constant({ type: 'heartbeat' as const }),
+  fc.record({ type: fc.constant('heartbeat' as const), apiFresh: fc.boolean() }),
   fc.constant({ type: 'leave' as const }),
   fc.record({ type: fc.constant('alive' as const), join: fc.boolean() }),
   fc.record({ type: fc.constant('suspect' as const), node: name, incarnation: u53 }),
@@ -22,7 +22,8 @@ const anyHeader: fc.Arbitrary<PacketHeader> = fc.record({ keyId: name.filter((s)
 
 describe('heartbeat packet codec', () => {
   it.each<PacketBody>([
-    { type: 'heartbeat' },
+    { type: 'heartbeat', apiFresh: true },
+    { type: 'heartbeat', apiFresh: false },
     { type: 'leave' },
     { type: 'alive', join: true },
     { type: 'alive', join: false },
@@ -118,5 +119,58 @@ describe('heartbeat packet codec', () => {
       err = e;
     }
     expect(isIronlbError(err, 'IRONLB_CONFIG')).toBe(true);
+  });
+});
+
+/** A heartbeat laid out by hand, with any payload; `[]` is exactly what a speaker from before the API flag sends. */
+function handBuiltHeartbeat(h: PacketHeader, payload: readonly number[]): Uint8Array {
+  const enc = new TextEncoder();
+  const u53 = (v: number) => [...new Uint8Array(new BigUint64Array([BigInt(v)]).buffer)].reverse();
+  const keyId = enc.encode(h.keyId);
+  const sender = enc.encode(h.sender);
+  const signed = Uint8Array.from([
+    ...[0x49, 0x4c, 0x42, 0x31, 1],
+    ...[keyId.length, ...keyId, sender.length, ...sender],
+    ...u53(h.incarnation),
+    ...u53(h.seq),
+    ...u53(h.timestamp),
+    ...[payload.length >> 8, payload.length & 255, ...payload],
+  ]);
+  return Uint8Array.from([...signed, ...computeMac(key, signed)]);
+}
+
+describe('heartbeat API-freshness flag', () => {
+  it('a version-1 heartbeat (no flag byte) decodes, verifies and counts as fresh; a fresh heartbeat is still encoded that way', () => {
+    const v1 = handBuiltHeartbeat(header, []);
+    const p = decodePacket(v1)!;
+    expect(p.body).toEqual({ type: 'heartbeat', apiFresh: true });
+    expect(verifyMac(p, key)).toBe(true);
+    // Byte-identical, so a speaker from before the flag accepts our fresh heartbeats.
+    expect(encodePacket(header, { type: 'heartbeat', apiFresh: true }, key)).toEqual(v1);
+    expect(encodePacket(header, { type: 'heartbeat' }, key)).toEqual(v1);
+  });
+
+  it('a stale heartbeat carries one flag byte (bit 0 set), authenticated like the rest', () => {
+    const bytes = encodePacket(header, { type: 'heartbeat', apiFresh: false }, key);
+    expect(bytes).toEqual(handBuiltHeartbeat(header, [1]));
+    expect(bytes.length).toBe(encodePacket(header, { type: 'heartbeat' }, key).length + 1);
+    const p = decodePacket(bytes)!;
+    expect(p.body).toEqual({ type: 'heartbeat', apiFresh: false });
+    expect(verifyMac(p, key)).toBe(true);
+    // Flipping the flag without the key fails the MAC: a forger cannot make a peer withdraw.
+    const flipped = bytes.slice();
+    flipped[bytes.length - MAC_BYTES - 1] = 0;
+    expect(verifyMac(decodePacket(flipped)!, key)).toBe(false);
+  });
+
+  it.each<[string, number[], boolean]>([
+    ['flags 0', [0], true],
+    ['bit 0', [1], false],
+    ['reserved bits only', [0xfe], true],
+    ['bit 0 and reserved bits', [0xff], false],
+    ['trailing reserved bytes', [1, 0xaa, 0xbb], false],
+    ['trailing reserved bytes, fresh', [0, 0xaa], true],
+  ])('ignores what a later version may add: %s', (_name, payload, apiFresh) => {
+    expect(decodePacket(handBuiltHeartbeat(header, payload))?.body).toEqual({ type: 'heartbeat', apiFresh });
   });
 });

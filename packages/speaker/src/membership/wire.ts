@@ -12,6 +12,12 @@
 //           2     payload length, then the payload (per type, below)
 //           16    HMAC-SHA256(key, every preceding byte), truncated to 16 bytes
 //
+// Heartbeat payload: empty (version 1), or a flags byte — bit 0: "my view of the API server
+// is stale" (membership/README.md, "API freshness"); other bits and any further bytes are
+// reserved: written as zero / not at all, ignored when read, so a later version can add
+// flags without an older speaker dropping its heartbeats. A fresh heartbeat is written
+// without the byte, byte-identical to version 1: a speaker from before the flag accepts it.
+//
 // Whole packet ≤ 1400 bytes: one datagram below any usual MTU, never fragmented.
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ErrorCodes, IronlbError } from '@ironlb/core';
@@ -24,6 +30,8 @@ export const MAX_NODE_BYTES = 253;
 
 export const PacketTypes = { heartbeat: 1, alive: 2, suspect: 3, leave: 4, state: 5 } as const;
 export type PacketType = keyof typeof PacketTypes;
+/** Heartbeat flags bit 0: the sender's API view is stale. */
+const HEARTBEAT_API_STALE = 1;
 const TYPE_NAMES: readonly (PacketType | undefined)[] = [undefined, 'heartbeat', 'alive', 'suspect', 'leave', 'state'];
 
 /** A fact about a member as one speaker holds it; what `state` packets carry. */
@@ -35,7 +43,8 @@ export interface MemberFact {
 const FACT_STATES = ['alive', 'dead', 'left'] as const;
 
 export type PacketBody =
-  | { readonly type: 'heartbeat' }
+  /** `apiFresh`: the sender's view of the API server is fresh; omitted when encoding: true. Decoded: always set (true for a version-1 heartbeat). */
+  | { readonly type: 'heartbeat'; readonly apiFresh?: boolean }
   /** `join`: we just started; peers near us on the ring answer with a `state` packet. */
   | { readonly type: 'alive'; readonly join: boolean }
   | { readonly type: 'suspect'; readonly node: string; readonly incarnation: number }
@@ -99,6 +108,7 @@ export function encodePacket(header: PacketHeader, body: PacketBody, key: KeyObj
 function payloadBytes(body: PacketBody): number {
   switch (body.type) {
     case 'heartbeat':
+      return body.apiFresh === false ? 1 : 0;
     case 'leave':
       return 0;
     case 'alive':
@@ -113,6 +123,8 @@ function payloadBytes(body: PacketBody): number {
 function writeBody(w: Writer, body: PacketBody): void {
   switch (body.type) {
     case 'heartbeat':
+      if (body.apiFresh === false) w.u8(HEARTBEAT_API_STALE);
+      return;
     case 'leave':
       return;
     case 'alive':
@@ -176,7 +188,12 @@ export function decodePacket(bytes: Uint8Array): DecodedPacket | undefined {
 
 function readBody(r: Reader, type: PacketType): PacketBody | undefined {
   switch (type) {
-    case 'heartbeat':
+    case 'heartbeat': {
+      if (r.remaining === 0) return { type, apiFresh: true };
+      const flags = r.u8();
+      r.skip(r.remaining); // reserved for later versions
+      return { type, apiFresh: (flags & HEARTBEAT_API_STALE) === 0 };
+    }
     case 'leave':
       return { type };
     case 'alive': {
@@ -267,6 +284,9 @@ class Reader {
     const at = this.#at;
     this.#at += n;
     return at;
+  }
+  skip(n: number): void {
+    this.#take(n);
   }
   u8(): number {
     const at = this.#take(1);

@@ -47,7 +47,7 @@ export interface OwnershipState {
 export const EMPTY_OWNERSHIP: OwnershipState = { owned: new Map(), owners: new Map() };
 
 /** Why this node announces nothing at all right now, whatever the election says. */
-export type Suppression = 'not-ready' | 'isolated' | 'strict-arp' | 'leaving';
+export type Suppression = 'not-ready' | 'isolated' | 'api-lost' | 'strict-arp' | 'leaving';
 
 export interface OwnershipInput {
   readonly self: string;
@@ -90,7 +90,9 @@ export function planOwnership(prev: OwnershipState, input: OwnershipInput): Owne
   const changes: OwnerChange[] = [];
   const ownersByIp = new Map<string, string | undefined>();
 
-  const announcedBefore = (key: string) => [...prev.owned.values()].some((o) => o.role === 'owner' && o.services.includes(key));
+  const announcedKeys = new Set<string>();
+  for (const o of prev.owned.values()) if (o.role === 'owner') for (const k of o.services) announcedKeys.add(k);
+  const announcedBefore = (key: string) => announcedKeys.has(key);
   const pending: { key: string; d: ServiceDecision; before: string | undefined; known: boolean; selfBefore: boolean }[] = [];
   for (const [key, d] of [...input.decisions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     owners.set(key, d.owner);
