@@ -6,6 +6,7 @@ import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } fro
 import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import { isNotFound } from './api-errors.js';
+import { withDeadline } from './deadline.js';
 
 export interface EventTarget {
   kind: string;
@@ -26,6 +27,8 @@ export interface EventRecorder {
 }
 
 const MAX_SERIES = 4096;
+/** Events are best effort: a hung API server must not pile up pending Event calls. */
+const EVENT_DEADLINE_MS = 10_000;
 
 interface Seen {
   name: string;
@@ -44,9 +47,11 @@ export function createEventRecorder(api: Pick<CoreV1Api, 'createNamespacedEvent'
         if (prev) {
           prev.count++;
           try {
-            await api.patchNamespacedEvent(
-              { name: prev.name, namespace: ns, body: { count: prev.count, lastTimestamp: now } },
-              setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+            await withDeadline(
+              api.patchNamespacedEvent({ name: prev.name, namespace: ns, body: { count: prev.count, lastTimestamp: now } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+              EVENT_DEADLINE_MS,
+              `patch event ${ns}/${prev.name}`,
+              clock,
             );
             return;
           } catch (e) {
@@ -67,7 +72,7 @@ export function createEventRecorder(api: Pick<CoreV1Api, 'createNamespacedEvent'
           reportingComponent: component,
           reportingInstance: instance,
         };
-        await api.createNamespacedEvent({ namespace: ns, body });
+        await withDeadline(api.createNamespacedEvent({ namespace: ns, body }), EVENT_DEADLINE_MS, `create event ${ns}/${name}`, clock);
         seen.set(key, { name, count: body.count ?? 1 });
         // Bounded memory: forget the oldest series (Map keeps insertion order).
         if (seen.size > MAX_SERIES) seen.delete(seen.keys().next().value as string);
