@@ -5,6 +5,8 @@ import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 
 /** Field names every log line uses; never invent a synonym elsewhere. */
 export const LogFields = {
   component: 'component',
+  subsystem: 'subsystem', // a part of a component (the speaker's announcer), never a second "component"
+
   service: 'service', // "namespace/name"
   ip: 'ip',
   pool: 'pool',

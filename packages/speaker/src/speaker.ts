@@ -150,7 +150,10 @@ class SpeakerRuntime implements Speaker {
     const core = d.kc.makeApiClient(CoreV1Api);
     this.#events = createEventRecorder(core, 'metallb-speaker', d.node, d.clock, this.#log);
     this.#leaseWriter = createNodeLeaseWriter(d.kc.makeApiClient(CoordinationV1Api), d.namespace, d.node, this.#t.leaseDurationSeconds, this.#t.apiDeadlineMs, d.clock);
-    this.#leaseView = new LeaseView({ leaseDurationSeconds: this.#t.leaseDurationSeconds });
+    // Fresh = our own renewal seen through the watch within two renew intervals (+1 s):
+    // shorter than the Lease duration, so a node whose watch broke never outlives its view
+    // and declares healthy peers dead from a cache that stopped moving.
+    this.#leaseView = new LeaseView({ leaseDurationSeconds: this.#t.leaseDurationSeconds, apiFreshMs: 2 * this.#t.leaseRenewMs + 1_000 });
     this.#membership = new Membership({ self: d.node, incarnation: d.clock.now(), config: this.#t.membership, ...(d.random ? { random: d.random } : {}) });
     this.#responder = createResponder({
       clock: d.clock,
@@ -167,7 +170,8 @@ class SpeakerRuntime implements Speaker {
       concurrency: 1,
       maxBackoffMs: 10_000,
       handle: () => this.#syncL2Statuses(),
-      onError: (_k, err, retryInMs) => this.#log.warn({ err, retryInMs, event: 'l2StatusFailed' }, 'could not write ServiceL2Status; retrying'),
+      // One line, not the client's full HTTP dump: a long API outage retries many times.
+      onError: (_k, err, retryInMs) => this.#log.warn({ [LogFields.reason]: String((err as Error)?.message ?? err).split('\n')[0]?.slice(0, 300), retryInMs, event: 'l2StatusFailed' }, 'could not write ServiceL2Status; retrying'),
     });
   }
 
@@ -252,12 +256,15 @@ class SpeakerRuntime implements Speaker {
     const why: string[] = [];
     if (!this.#synced) why.push('caches not synced');
     if (!this.#leaseWritten) why.push(`own Lease ${this.#d.namespace}/${speakerLeaseName(this.#d.node)} not written yet`);
-    if (this.#keyIds.size === 0) why.push(`heartbeat key Secret ${this.#d.namespace}/ironlb-heartbeat missing or empty (the controller creates it)`);
+    if (this.#keyIds.size === 0) why.push(`no usable heartbeat key in Secret ${this.#d.namespace}/ironlb-heartbeat: the controller creates it when missing; a Secret without a key of >= 16 bytes (name <= 64 bytes) must be fixed or deleted`);
     if (!this.#membership.ready(this.#d.clock.monotonic())) why.push('membership not ready (waiting to hear from peers)');
     if (this.#strict && !this.#strict.ok && this.#d.strictArp === 'enforce') why.push(`strictARP preflight refused: ${this.#strict.message}`);
     if (this.#isolated) why.push('isolated: no heartbeat from any live peer');
     if (this.#apiLost) why.push('own Lease lapsed while peers reach the API server (they took over)');
     if (this.#leaving) why.push('leaving');
+    const now = this.#d.clock.monotonic();
+    if (this.#duplicateSince !== undefined && now - this.#duplicateSince < 30_000) why.push(`another speaker runs with node name "${this.#d.node}"`);
+    if (this.#synced && !this.#inputs.nodes.get(this.#d.node)) why.push(`no Node named "${this.#d.node}": check --node-name / NODE_NAME`);
     return why;
   }
 
@@ -282,6 +289,10 @@ class SpeakerRuntime implements Speaker {
         const keys = heartbeatKeysOf(secret);
         const unusable = Object.keys(secret?.data ?? {}).filter((id) => !keys.some((k) => k.id === id));
         if (unusable.length > 0) this.#log.warn({ event: 'heartbeatKeyUnusable', keys: unusable }, `ignoring heartbeat key(s) ${unusable.join(', ')}: a key needs a name of at most 64 bytes and at least 16 bytes of data`);
+        if (keys.length === 0 && this.#keyIds.size === 0) {
+          this.#log.warn({ event: 'heartbeatKeyMissing' }, `waiting for a heartbeat key in Secret ${d.namespace}/ironlb-heartbeat (the controller creates it when missing); not announcing until then`);
+          return;
+        }
         if (keys.length === 0 && this.#keyIds.size > 0) {
           // Deleted or emptied: keep signing with what we have (peers do the same) rather
           // than fall silent everywhere at once; the controller re-creates the Secret.
@@ -331,6 +342,15 @@ class SpeakerRuntime implements Speaker {
       const info = leaseInfo(l);
       if (!info) continue;
       seen.add(info.node);
+      if (info.node === d.node) {
+        // Our own renewal coming back through the watch proves the watch is live, not just
+        // that writes succeed: only then may expired peer Leases be believed.
+        const renewTime = l.spec?.renewTime ? new Date(l.spec.renewTime).getTime() : undefined;
+        if (renewTime !== undefined && renewTime !== this.#ownRenewSeen) {
+          this.#ownRenewSeen = renewTime;
+          if (this.#synced) this.#leaseView.markApiFresh(now);
+        }
+      }
       this.#leaseView.observe(info.node, { ...(l.spec?.renewTime ? { renewTime: new Date(l.spec.renewTime).toISOString() } : {}), leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? this.#t.leaseDurationSeconds, holderIdentity: l.spec?.holderIdentity ?? info.node }, now, d.clock.now());
       if (info.node === d.node) continue;
       peers.push({ node: info.node, address: info.heartbeatAddress });
@@ -409,7 +429,6 @@ class SpeakerRuntime implements Speaker {
         const first = !this.#leaseWritten;
         this.#leaseWritten = true;
         this.#lastRenewAt = d.clock.monotonic();
-        this.#leaseView.markApiFresh(this.#lastRenewAt);
         d.metrics.configStale.set(0);
         if (first && this.#synced) this.#applyLeases(d.clock.monotonic());
       },
@@ -458,6 +477,9 @@ class SpeakerRuntime implements Speaker {
 
   #membershipReady = false;
   #peerKey = '';
+  #duplicateSince: number | undefined;
+  #duplicateWarnedAt = 0;
+  #ownRenewSeen: number | undefined;
   #joined = false;
 
   /** Logs and counts one membership event; true when it changes who is live. */
@@ -467,6 +489,16 @@ class SpeakerRuntime implements Speaker {
     switch (e.kind) {
       case 'dropped':
         d.metrics.heartbeatDropped.inc({ reason: e.reason });
+        if (e.reason === 'self') {
+          // A packet signed with our key, from "us", that we did not send: another speaker
+          // runs with our node name (a wrong NODE_NAME). Say it loudly, at most every 10 s.
+          if (this.#duplicateSince === undefined || now - this.#duplicateWarnedAt > 10_000) {
+            this.#duplicateWarnedAt = now;
+            this.#log.error({ event: 'duplicateNodeName' }, `another speaker runs with node name "${d.node}" (a heartbeat signed as this node that it did not send): check --node-name / NODE_NAME on every node`);
+          }
+          this.#duplicateSince = now;
+          return false;
+        }
         this.#log.debug({ event: 'heartbeatDropped', [LogFields.reason]: e.reason, from: e.from }, 'heartbeat dropped');
         return false;
       case 'suspected':
@@ -477,7 +509,7 @@ class SpeakerRuntime implements Speaker {
         return false;
       case 'peer-dead':
         if (e.silentMs !== undefined) d.metrics.detection.observe({ via: 'heartbeat' }, e.silentMs / 1000);
-        this.#log.warn({ event: 'peerDead', peer: e.node, via: e.via, detectMs: e.silentMs, detectors: e.detectors, incarnation: e.incarnation }, `peer ${e.node} is dead (heartbeat${e.silentMs !== undefined ? `, silent ${Math.round(e.silentMs)} ms` : ''}; detectors ${e.detectors.join(', ')})`);
+        this.#log.warn({ event: 'peerDead', peer: e.node, via: e.via, ...(e.silentMs !== undefined ? { detectMs: Math.round(e.silentMs) } : {}), detectors: e.detectors, incarnation: e.incarnation }, `peer ${e.node} is dead (heartbeat${e.silentMs !== undefined ? `, silent ${Math.round(e.silentMs)} ms` : ''}; detectors ${e.detectors.join(', ')})`);
         this.#setCause({ reason: 'peer-dead', peer: e.node, via: 'heartbeat', ...(e.silentMs !== undefined ? { detectMs: Math.round(e.silentMs) } : {}), at: now });
         return true;
       case 'peer-left':
@@ -509,7 +541,8 @@ class SpeakerRuntime implements Speaker {
     const d = this.#d;
     const now = d.clock.monotonic();
     const live = this.#liveSet(now);
-    const isolated = this.#membership.isolated(now, this.#leaseView.live(now));
+    // Not before membership is ready: a starting speaker has heard nobody yet by definition.
+    const isolated = this.#membershipReady && this.#membership.isolated(now, this.#leaseView.live(now));
     if (isolated !== this.#isolated) {
       this.#isolated = isolated;
       if (isolated) this.#log.warn({ event: 'isolated' }, 'no heartbeat from any live peer: they have taken over; withdrawing until a peer is heard again');
@@ -593,11 +626,7 @@ class SpeakerRuntime implements Speaker {
     for (const c of step.changes) {
       logOwnerChange(this.#log, d.node, c, suppress, now);
       if (c.kind === 'elected' && !suppress) for (const ip of c.ips) this.#electedBy.set(ip, cause);
-      if (c.kind === 'elected' && !suppress) {
-        if (c.previousOwner !== undefined && c.cause.reason !== 'startup') d.metrics.failovers.inc({ reason: c.cause.reason });
-        const svc = this.#serviceTarget(c.service);
-        if (svc) void this.#events.record(svc, 'Normal', 'nodeAssigned', `announcing from node "${d.node}" with protocol "layer2"`);
-      }
+      if (c.kind === 'elected' && !suppress && c.previousOwner !== undefined && c.cause.reason !== 'startup') d.metrics.failovers.inc({ reason: c.cause.reason });
     }
     if (!suppress) this.#reportNoOwners(live);
     const plan = planEntries(this.#state, this.#eligible);
@@ -607,20 +636,36 @@ class SpeakerRuntime implements Speaker {
       this.#log.error({ err, event: 'announceFailed' }, 'could not apply announcements');
     }
     this.#reportProblems(plan.problems);
+    // What is really announced: owned IPs with at least one interface to answer on. An IP
+    // whose interfaces are all missing is not announced (metric, status, Event say so).
     d.metrics.announced.reset();
     const wanted = new Map<string, WantedL2Status>();
     for (const o of this.#state.owned.values()) {
-      if (o.role !== 'owner') continue;
+      const ifaces = plan.interfacesByIp.get(o.ip) ?? [];
+      if (o.role !== 'owner' || ifaces.length === 0) continue;
       for (const key of o.services) {
         const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
         d.metrics.announced.set({ service: key, protocol: 'layer2', node: d.node, ip: o.ip }, 1);
         const prev = wanted.get(key);
-        const ifaces = plan.interfacesByIp.get(o.ip) ?? [];
         wanted.set(key, { namespace, name, interfaces: [...new Set([...(prev?.interfaces ?? []), ...ifaces])].sort() });
       }
     }
-    this.#wantedL2 = [...wanted.values()];
-    this.#l2Queue.add('l2');
+    // nodeAssigned once per Service each time this node starts announcing it (level: also
+    // when a missing interface appears later).
+    for (const key of wanted.keys()) {
+      if (this.#assignedPosted.has(key)) continue;
+      this.#assignedPosted.add(key);
+      const svc = this.#serviceTarget(key);
+      if (svc) void this.#events.record(svc, 'Normal', 'nodeAssigned', `announcing from node "${d.node}" with protocol "layer2"`);
+    }
+    for (const key of [...this.#assignedPosted]) if (!wanted.has(key)) this.#assignedPosted.delete(key);
+    // Only when what we want changed: a reconcile per heartbeat verdict must not requeue
+    // writes (a failing write retries with backoff; the resync and status events requeue too).
+    const wantedL2 = [...wanted.values()];
+    if (JSON.stringify(wantedL2) !== JSON.stringify(this.#wantedL2)) {
+      this.#wantedL2 = wantedL2;
+      this.#l2Queue.add('l2');
+    }
     this.#timers.handoff?.cancel();
     const expiry = nextHandoffExpiry(this.#state);
     if (expiry !== undefined) {
@@ -633,6 +678,7 @@ class SpeakerRuntime implements Speaker {
   }
 
   #wantedL2: WantedL2Status[] = [];
+  readonly #assignedPosted = new Set<string>();
   /** IP → the cause of the election that made this node announce it (for `garpSent`). */
   readonly #electedBy = new Map<string, ChangeCause>();
 

@@ -373,15 +373,17 @@ describe('quiet entries (lossless handoff: the new owner announces first, the ol
     at,
   ];
 
-  it('going quiet cancels the burst and re-announcements but keeps answering, broadcast and unicast', () => {
+  it('going quiet cancels the burst and re-announcements; it keeps answering unicast probes only', () => {
     const m = play([
       ...v4Owned,
       { at: 500, run: entries(quiet4), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] },
       { at: 1100, run: tick, expect: ['schedule null'] },
       { at: 70_000, run: tick, expect: ['schedule null'] },
-      { at: 70_001, run: frame('eth0', arpReq()), expect: arpAnswer('schedule null') },
+      // A broadcast request is the new owner's to answer: answering it could pull the client back.
+      { at: 70_001, run: frame('eth0', arpReq()), expect: ['schedule null'] },
+      // A client re-validating an entry that still points at us gets its answer.
       { at: 70_002, run: frame('eth0', arpReq({ unicastTo: ETH0_MAC })), expect: arpAnswer('schedule null', true) },
-      { at: 70_003, run: frame('eth0', buildArpProbe({ mac: CLIENT_MAC, ip: VIP4 })), expect: arpAnswer('schedule null') },
+      { at: 70_003, run: frame('eth0', buildArpProbe({ mac: CLIENT_MAC, ip: VIP4 })), expect: ['schedule null'] },
     ]);
     expect(m.status()).toEqual([{ ip: VIP4, iface: 'eth0', family: 4, claim: 'failover', quiet: true, phase: 'answering', dueAt: undefined }]);
   });
@@ -415,17 +417,14 @@ describe('quiet entries (lossless handoff: the new owner announces first, the ol
         expect: ['join eth0 33:33:ff:00:00:10', `event quiet ${VIP6} eth0`, `event quiet ${VIP4} eth0`, 'schedule null'],
       },
       { at: 10, run: tick, expect: ['schedule null'] },
-      {
-        at: 20,
-        run: frame('eth0', buildNeighborSolicitation({ mac: CLIENT_MAC, src: CLIENT6, target: VIP6 })),
-        expect: [`event request ${VIP6} eth0 from=${CLIENT_MAC}`, `send eth0 na-solicited ${VIP6} →${CLIENT_MAC}`, 'schedule null'],
-      },
+      // Multicast solicitations are the (new) owner's: a quiet entry stays silent.
+      { at: 20, run: frame('eth0', buildNeighborSolicitation({ mac: CLIENT_MAC, src: CLIENT6, target: VIP6 })), expect: ['schedule null'] },
       {
         at: 30,
         run: frame('eth0', buildNeighborSolicitation({ mac: CLIENT_MAC, src: CLIENT6, target: VIP6, unicastTo: ETH0_MAC })),
         expect: [`event request ${VIP6} eth0 from=${CLIENT_MAC} unicast`, `send eth0 na-solicited ${VIP6} →${CLIENT_MAC}`, 'schedule null'],
       },
-      { at: 40, run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 })), expect: arpAnswer('schedule null') },
+      { at: 40, run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4, unicastTo: ETH0_MAC })), expect: arpAnswer('schedule null', true) },
       // Un-quieted, the answered address is not a first claim any more: announce, do not probe.
       { at: 50, run: entries([{ ip: VIP4, iface: 'eth0', claim: 'first' }]), expect: ['leave eth0 33:33:ff:00:00:10', `event withdrawn ${VIP6} eth0`, `event announcing ${VIP4} eth0 first`, ...garp(VIP4, 'takeover'), 'schedule 1150'] },
     ]);
@@ -438,7 +437,7 @@ describe('quiet entries (lossless handoff: the new owner announces first, the ol
         { at: 0, run: entries([{ ip: VIP4, iface: 'eth0', claim: 'first' }]), expect: [`event probing ${VIP4} eth0`, 'schedule 500'] },
         { at: 100, run: entries([{ ip: VIP4, iface: 'eth0', claim: 'first', quiet: true }]), expect: [`event quiet ${VIP4} eth0`, 'schedule null'] },
         { at: 500, run: tick, expect: ['schedule null'] },
-        { at: 600, run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 })), expect: arpAnswer('schedule null') },
+        { at: 600, run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4, unicastTo: ETH0_MAC })), expect: arpAnswer('schedule null', true) },
       ],
       { random: () => 0.5 },
     );
@@ -451,8 +450,8 @@ describe('quiet entries (lossless handoff: the new owner announces first, the ol
       { at: 20, run: ifaces([{ name: 'eth0', mac: '00:00:5e:00:53:99' }]), expect: ['schedule null'] },
       {
         at: 30,
-        run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4 })),
-        expect: [`event request ${VIP4} eth0 from=${CLIENT_MAC}`, `send eth0 arp-reply ${VIP4} →${CLIENT_MAC}`, 'schedule null'],
+        run: frame('eth0', buildArpRequest({ mac: CLIENT_MAC, senderIp: CLIENT4, targetIp: VIP4, unicastTo: '00:00:5e:00:53:99' })),
+        expect: [`event request ${VIP4} eth0 from=${CLIENT_MAC} unicast`, `send eth0 arp-reply ${VIP4} →${CLIENT_MAC}`, 'schedule null'],
       },
     ]);
   });

@@ -167,7 +167,11 @@ export class Announcer {
       const phase = this.#entries.get(entryKey(iface, ip))?.phase;
       return phase === 'announcing' || phase === 'answering';
     };
-    const answer: Answer | undefined = frame.kind === 'arp' ? answerArp(frame, mac, owns) : answerNdp(frame, mac, owns);
+    let answer: Answer | undefined = frame.kind === 'arp' ? answerArp(frame, mac, owns) : answerNdp(frame, mac, owns);
+    // A quiet entry (handoff, drain) answers only unicast probes — a client re-validating a
+    // cache entry that still points at us — and leaves broadcast / multicast requests to
+    // the new owner: answering those too could move a client back to the old owner.
+    if (answer && !answer.unicast && this.#entries.get(entryKey(iface, answer.ip))?.phase === 'answering') answer = undefined;
     if (answer) {
       out.push({ kind: 'event', event: { kind: 'request', family, ip: answer.ip, iface, from: answer.from, unicast: answer.unicast } });
       out.push({ kind: 'send', iface, family, ip: answer.ip, purpose: answer.purpose, frame: answer.frame });

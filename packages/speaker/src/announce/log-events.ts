@@ -1,5 +1,6 @@
 // How announcer and runtime events read in the logs: one vocabulary (LogFields) and event
-// names that let `jq 'select(.event=="garpSent")'` follow a takeover across nodes.
+// names that follow a takeover across nodes (every gratuitous frame is `gratuitousSent` at
+// debug; the speaker logs the first one of a takeover as `garpSent` at info).
 import { LogFields, type Logger } from '@ironlb/core';
 import type { ResponderEvent } from './runtime.js';
 
@@ -42,7 +43,7 @@ export function logAnnouncerEvent(log: Logger, e: ResponderEvent): void {
       return;
     case 'sent':
       if (e.purpose === 'garp-request' || e.purpose === 'garp-reply' || e.purpose === 'na-unsolicited') {
-        log.debug({ [F.event]: 'garpSent', [F.ip]: e.ip, [F.iface]: e.iface, purpose: e.purpose, trigger: e.trigger }, 'gratuitous announcement sent');
+        log.debug({ [F.event]: 'gratuitousSent', [F.ip]: e.ip, [F.iface]: e.iface, purpose: e.purpose, trigger: e.trigger }, 'gratuitous announcement sent');
       }
       return;
     case 'send-failed':

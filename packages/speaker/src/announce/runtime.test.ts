@@ -208,8 +208,8 @@ describe('responder runtime', () => {
     net.socket('eth0', ARP)!.deliver(Uint8Array.of(1, 2, 3));
     responder.close();
     const pick = (event: string) => lines.find((l) => l['event'] === event);
-    expect(pick('announcing')).toMatchObject({ level: 'info', component: 'announcer', ip: VIP4, iface: 'eth0' });
-    expect(pick('garpSent')).toMatchObject({ level: 'debug', ip: VIP4, trigger: 'takeover' });
+    expect(pick('announcing')).toMatchObject({ level: 'info', component: 'speaker', subsystem: 'announcer', ip: VIP4, iface: 'eth0' });
+    expect(pick('gratuitousSent')).toMatchObject({ level: 'debug', ip: VIP4, trigger: 'takeover' });
     expect(pick('ipConflict')).toMatchObject({ level: 'warn', ip: VIP4, mac: FOREIGN_MAC, reason: 'foreign-conflict' });
     expect(pick('arpDropped')).toMatchObject({ level: 'debug', reason: 'truncated' });
     expect(pick('withdrawn')).toMatchObject({ level: 'info', ip: VIP4 });

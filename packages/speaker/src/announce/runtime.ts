@@ -116,7 +116,7 @@ class ResponderRuntime implements Responder {
 
   constructor(deps: ResponderDeps) {
     this.#deps = deps;
-    this.#log = deps.logger?.child({ [LogFields.component]: 'announcer' });
+    this.#log = deps.logger?.child({ [LogFields.subsystem]: 'announcer' });
     this.#machine = new Announcer({ ...(deps.config ? { config: deps.config } : {}), ...(deps.random ? { random: deps.random } : {}) });
     this.#lister = deps.interfaceLister ?? createSysfsInterfaceLister();
   }
