@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpeakerFlags } from './flags.js';
+import { parseSpeakerFlags, wantsHelp } from './flags.js';
 
 describe('parseSpeakerFlags', () => {
   it('has safe defaults and takes the node from $NODE_NAME and the heartbeat address from $NODE_IP', () => {
@@ -25,7 +25,17 @@ describe('parseSpeakerFlags', () => {
     [['--node-name', 'n', '--heartbeat-bind', 'nowhere'], {}, /--heartbeat-bind: "nowhere"/],
     [['--node-name', 'n'], {}, /--heartbeat-advertise: required/],
     [['--node-name', 'n', '--bogus'], {}, /Unknown option/],
+    [['--node-name', 'n', '--heartbeat-bind', '1.2.3.4:99999'], {}, /--heartbeat-bind: "1.2.3.4:99999" is not ip:port .* from 1 to 65535/],
+    [['--node-name', 'n', '--metrics-addr', 'nonsense'], { NODE_IP: '198.51.100.11' }, /--metrics-addr: invalid listen address "nonsense"/],
   ] as [string[], Record<string, string>, RegExp][])('rejects %j with an error naming the flag', (argv, env, re) => {
     expect(() => parseSpeakerFlags(argv, env)).toThrow(re);
+  });
+});
+
+describe('wantsHelp', () => {
+  it('spots --help and -h anywhere', () => {
+    expect(wantsHelp(['--node-name', 'x', '--help'])).toBe(true);
+    expect(wantsHelp(['-h'])).toBe(true);
+    expect(wantsHelp(['--node-name', 'x'])).toBe(false);
   });
 });

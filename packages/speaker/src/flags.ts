@@ -1,7 +1,7 @@
 // Command-line flags of ironlb-speaker. Pure: main.ts passes argv and env in. Every
 // timing knob has a safe default and a validated range; the error names the flag.
 import { parseArgs } from 'node:util';
-import { ErrorCodes, IronlbError } from '@ironlb/core';
+import { ErrorCodes, IronlbError, parseListenAddress } from '@ironlb/core';
 
 export interface SpeakerFlags {
   node: string;
@@ -50,6 +50,9 @@ function intFlag(values: Record<string, unknown>, name: string, def: number, min
   return n;
 }
 
+/** `--help` / `-h`: main prints USAGE and exits 0. */
+export const wantsHelp = (argv: readonly string[]): boolean => argv.includes('--help') || argv.includes('-h');
+
 export function parseSpeakerFlags(argv: string[], env: Record<string, string | undefined>): SpeakerFlags {
   let values;
   try {
@@ -92,13 +95,22 @@ export function parseSpeakerFlags(argv: string[], env: Record<string, string | u
   const bind = values['heartbeat-bind'] ?? (env.NODE_IP ? `${hostPort(env.NODE_IP)}:7946` : '0.0.0.0:7946');
   const advertise = values['heartbeat-advertise'] ?? (bind.startsWith('0.0.0.0:') || bind.startsWith('[::]:') ? (env.NODE_IP ? `${hostPort(env.NODE_IP)}:${bind.slice(bind.lastIndexOf(':') + 1)}` : undefined) : bind);
   if (!advertise) throw new IronlbError(ErrorCodes.Config, '--heartbeat-advertise: required when --heartbeat-bind is a wildcard address and $NODE_IP is unset');
-  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(bind)) throw new IronlbError(ErrorCodes.Config, `--heartbeat-bind: "${bind}" is not ip:port or [ipv6]:port`);
-  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(advertise)) throw new IronlbError(ErrorCodes.Config, `--heartbeat-advertise: "${advertise}" is not ip:port or [ipv6]:port`);
+  const endpoint = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d{1,5})$/;
+  for (const [flag, v] of [['--heartbeat-bind', bind], ['--heartbeat-advertise', advertise]] as const) {
+    const m = endpoint.exec(v);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new IronlbError(ErrorCodes.Config, `${flag}: "${v}" is not ip:port or [ipv6]:port with a port from 1 to 65535`);
+  }
+  const metricsAddr = values['metrics-addr'] ?? ':7473';
+  try {
+    parseListenAddress(metricsAddr);
+  } catch (e) {
+    throw new IronlbError(ErrorCodes.Config, `--metrics-addr: ${(e as Error).message}`);
+  }
   return {
     node,
     namespace: values.namespace ?? 'metallb-system',
     lbClass,
-    metricsAddr: values['metrics-addr'] ?? ':7473',
+    metricsAddr,
     logLevel: level as SpeakerFlags['logLevel'],
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     ignoreExcludeLb: values['ignore-exclude-lb'] ?? false,

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfig as KC } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
 import { createLogger, isIronlbError, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
-import { parseSpeakerFlags } from './flags.js';
+import { parseSpeakerFlags, USAGE, wantsHelp } from './flags.js';
 import { createSysfsInterfaceLister } from './interfaces/sysfs-lister.js';
 import { openHeartbeatSocket } from './membership/udp-transport.js';
 import { createSpeakerMetrics } from './metrics.js';
@@ -13,6 +13,10 @@ import { openPacketSocket } from './packet/native-socket.js';
 import { createSpeaker } from './speaker.js';
 
 async function main(): Promise<number> {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(USAGE);
+    return 0;
+  }
   let flags;
   try {
     flags = parseSpeakerFlags(process.argv.slice(2), process.env);
