@@ -66,7 +66,13 @@ describe('Membership agreement (property)', () => {
         }
         expect(selfDeaths).toEqual([]);
       }),
-      { numRuns: 100 },
+      {
+        numRuns: 100,
+        // Found by a 1,500-run search: with 17 % loss the only two running speakers declared
+        // each other dead and, no longer heartbeating each other, never healed (fixed by
+        // probing one dead peer per anti-entropy round).
+        examples: [[{ nodes: 3, initial: 2, seed: -15046732, loss: 0.17136046849191192, maxDelay: 0, peersLag: 0, skew: 1, ops: [{ gap: 1500, kind: 'crash', node: 0 }] }]],
+      },
     );
   }, 120_000);
 });

@@ -43,7 +43,7 @@ export function nextDue(c: MembershipCore, now: number): number | null {
       else if (m && isLiveState(m.state) && w.renewAt !== undefined) at = Math.min(at, w.renewAt);
     }
     if (c.suspicions.size > 0) at = Math.min(at, c.suspicions.nextExpiry(c.config.suspicionTtlMs, c.ownFirstHand) ?? Infinity);
-    if (canSend && c.config.syncIntervalMs > 0 && c.liveMembers() > 0) at = Math.min(at, c.nextSyncAt);
+    if (canSend && c.config.syncIntervalMs > 0 && (c.liveMembers() > 0 || hasDeadPeer(c))) at = Math.min(at, c.nextSyncAt);
     // A tick when the startup wait ends, so the adapter re-checks ready() then. Only a
     // future one: a due time that no tick clears would make the adapter spin.
     const readyBy = (c.startedAt ?? 0) + c.config.startupWaitMs;
@@ -120,13 +120,28 @@ function runResends(c: MembershipCore, ctx: Ctx): void {
   }
 }
 
-/** Anti-entropy push: our dead/left facts to one random live peer, which answers with what we lack. */
+const hasDeadPeer = (c: MembershipCore): boolean => {
+  for (const m of c.members.values()) if (m.state === 'dead') return true;
+  return false;
+};
+
+/**
+ * Anti-entropy push: our dead/left facts to one random live peer, which answers with what
+ * we lack — and the same push to one random peer we hold DEAD. Two speakers that declared
+ * each other dead (a partition, heavy loss) no longer heartbeat each other, so without
+ * this nothing would ever tell them they are both alive: the push carries "you are dead",
+ * the receiver refutes with a new incarnation, and (being told of our own death in turn)
+ * so do we. One packet per interval whatever the number of dead peers.
+ */
 function sync(c: MembershipCore, ctx: Ctx): void {
   c.nextSyncAt = ctx.now + c.jittered(c.config.syncIntervalMs, 1);
+  const keyId = c.outbox.signingKeyId(ctx.now);
+  if (keyId === undefined) return;
+  const facts = c.outbox.chunkFacts(c.shuffled(c.downFacts()), keyId, MAX_STATE_FACTS)[0] ?? [];
   const live = [...c.members.values()].filter((m) => isLiveState(m.state));
   const peer = live[Math.floor(c.random() * live.length)];
-  const keyId = c.outbox.signingKeyId(ctx.now);
-  if (!peer || keyId === undefined) return;
-  const facts = c.outbox.chunkFacts(c.shuffled(c.downFacts()), keyId, MAX_STATE_FACTS)[0] ?? [];
-  c.sendTo(peer, { type: 'state', request: true, answer: false, facts }, ctx);
+  if (peer) c.sendTo(peer, { type: 'state', request: true, answer: false, facts }, ctx);
+  const dead = [...c.members.values()].filter((m) => m.state === 'dead');
+  const probe = dead[Math.floor(c.random() * dead.length)];
+  if (probe) c.sendTo(probe, { type: 'state', request: true, answer: false, facts }, ctx);
 }
