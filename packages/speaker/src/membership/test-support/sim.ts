@@ -2,6 +2,7 @@
 // and bench/membership.ts: seeded, so any run can be replayed. Packets are real encoded,
 // signed bytes; the network loses each one independently, delays it uniformly, and can
 // cut single links. Timers fire a little late, as real ones do.
+import { seededRandom } from '../../test-support/seeded-random.js';
 import type { MembershipConfig } from '../config.js';
 import { Membership } from '../membership.js';
 import type { HeartbeatKey, MembershipAction, MembershipEvent, Peer } from '../types.js';
@@ -67,17 +68,7 @@ type SimEvent =
   | { at: number; kind: 'peers'; node: SimNode; gen: number }
   | { at: number; kind: 'call'; fn: () => void };
 
-/** mulberry32: small, fast, good enough for simulation. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export class Sim {
   now = 0;

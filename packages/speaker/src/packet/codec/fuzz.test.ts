@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom } from '../../test-support/seeded-random.js';
 import { buildArpProbe, buildArpReply, buildArpRequest, buildGratuitousArpReply, buildGratuitousArpRequest } from './arp-builders.js';
 import { decodeArpFrame, encodeArpFrame } from './arp.js';
 import { DECODE_FAILURES, type DecodeFailure } from './decode-result.js';
@@ -11,18 +12,6 @@ import { decodeNdpFrame, encodeNdpFrame } from './ndp.js';
 // and require a typed answer every time. Seeded, so a failure reproduces exactly.
 const SEED = 0x1b0a7;
 const FRAMES = 1_000_000;
-
-/** mulberry32: tiny, fast, good enough to drive a fuzzer. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: Uint8Array[] = [
   buildGratuitousArpRequest({ mac: '00:00:5e:00:53:01', ip: '198.51.100.10' }),
@@ -120,7 +109,7 @@ const KNOWN: ReadonlySet<string> = new Set(DECODE_FAILURES);
 
 describe('decoder fuzzing', () => {
   it(`answers ${FRAMES.toLocaleString('en')} random and mutated frames with a typed result`, { timeout: 120_000 }, () => {
-    const next = generator(prng(SEED));
+    const next = generator(seededRandom(SEED));
     const reasons = new Map<DecodeFailure, number>();
     let decoded = 0;
     for (let i = 0; i < FRAMES; i++) {
