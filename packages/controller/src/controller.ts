@@ -3,9 +3,9 @@
 // standby keeps warm caches. On becoming leader it re-claims every IP Services already
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
 import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { createEventRecorder, watchResource, type EventRecorder, type EventTarget, type Watched, Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+import { createEventRecorder, keyOf, splitKey, watchResource, type EventRecorder, type EventTarget, type Watched, Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
 import { Allocator } from './allocator/index.js';
-import { classifyService, heldAssignments, ingressIPs, keyOf, splitKey } from './reconcile/service-view.js';
+import { classifyService, heldAssignments, ingressIPs } from './reconcile/service-view.js';
 import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type PoolHealth } from './reconcile/pool-config.js';
 import { updatePoolGauges } from './reconcile/pool-metrics.js';
 import { cleanupAfterRelease, servicesAwaitingAddresses } from './reconcile/release.js';

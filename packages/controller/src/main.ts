@@ -4,11 +4,10 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
-import { createLogger, isIronlbError, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
+import { createLogger, isIronlbError, loadKubeConfig, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
 import { parseControllerFlags } from './flags.js';
 import { createController } from './controller.js';
 import { createControllerMetrics } from './metrics.js';
-import { loadKubeConfig } from './k8s/kubeconfig.js';
 
 async function main(): Promise<number> {
   let flags;

@@ -15,6 +15,8 @@ export * from './work-queue.js';
 export * from './ops-server.js';
 export * from './kube-connections.js';
 export * from './deadline.js';
+export * from './object-key.js';
+export * from './kubeconfig.js';
 export * from './informer.js';
 export * from './events.js';
 export * from './api-errors.js';

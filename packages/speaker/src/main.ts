@@ -2,9 +2,8 @@
 // ironlb-speaker: the only file that reads argv/env, loads credentials, opens sockets,
 // listens and handles signals. Everything else is built by createSpeaker and tested.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeConfig as KC } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
-import { createLogger, isIronlbError, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
+import { createLogger, isIronlbError, loadKubeConfig, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
 import { parseSpeakerFlags, USAGE, wantsHelp } from './flags.js';
 import { createSysfsInterfaceLister } from './interfaces/sysfs-lister.js';
 import { openHeartbeatSocket } from './membership/udp-transport.js';
@@ -27,9 +26,7 @@ async function main(): Promise<number> {
   const log = createLogger({ component: 'speaker', level: flags.logLevel });
   let kc: KubeConfig;
   try {
-    kc = new KC();
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
+    kc = loadKubeConfig(flags.kubeconfig);
   } catch (err) {
     log.fatal({ err, kubeconfig: flags.kubeconfig }, 'cannot load Kubernetes credentials');
     return 1;

@@ -12,7 +12,7 @@
 //   isolation time — its peers have declared it dead and taken over, so it withdraws
 //   rather than answer on a stale view; it resumes as soon as it hears a peer again.
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
-import { checkStrictArp, createEventRecorder, LogFields, WorkQueue, type ChangeType, type Clock, type EventRecorder, type Logger, type StrictArpVerdict, type TimerHandle } from '@ironlb/core';
+import { checkStrictArp, createEventRecorder, splitKey, LogFields, WorkQueue, type ChangeType, type Clock, type EventRecorder, type Logger, type StrictArpVerdict, type TimerHandle } from '@ironlb/core';
 import type { AnnouncerConfigInput } from './announce/config.js';
 import type { ResponderEvent } from './announce/runtime.js';
 import { createResponder, type Responder } from './announce/runtime.js';
@@ -644,7 +644,7 @@ class SpeakerRuntime implements Speaker {
       const ifaces = plan.interfacesByIp.get(o.ip) ?? [];
       if (o.role !== 'owner' || ifaces.length === 0) continue;
       for (const key of o.services) {
-        const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+        const { namespace, name } = splitKey(key);
         d.metrics.announced.set({ service: key, protocol: 'layer2', node: d.node, ip: o.ip }, 1);
         const prev = wanted.get(key);
         wanted.set(key, { namespace, name, interfaces: [...new Set([...(prev?.interfaces ?? []), ...ifaces])].sort() });
@@ -692,10 +692,10 @@ class SpeakerRuntime implements Speaker {
   }
 
   #serviceTarget(key: string) {
-    const i = key.indexOf('/');
-    const svc = this.#inputs.services.get(key.slice(i + 1), key.slice(0, i));
+    const { namespace, name } = splitKey(key);
+    const svc = this.#inputs.services.get(name, namespace);
     if (!svc) return undefined;
-    return { kind: 'Service', apiVersion: 'v1', namespace: key.slice(0, i), name: key.slice(i + 1), ...(svc.metadata?.uid ? { uid: svc.metadata.uid } : {}) };
+    return { kind: 'Service', apiVersion: 'v1', namespace, name, ...(svc.metadata?.uid ? { uid: svc.metadata.uid } : {}) };
   }
 
   /** Level-triggered: every Service nobody announces gets one Warning per reason, from one speaker. */

@@ -1,8 +1,8 @@
 // What follows when a Service gives addresses back. Pure: the reconciler passes the
 // Service objects and asks the allocator who holds what.
 import type { V1Service } from '@kubernetes/client-node';
-import { Annotations } from '@ironlb/core';
-import { ingressIPs, isOurs, keyOf } from './service-view.js';
+import { Annotations, keyOf } from '@ironlb/core';
+import { ingressIPs, isOurs } from './service-view.js';
 
 /**
  * Services that may be waiting for an address: ours and holding nothing. When addresses

@@ -1,7 +1,7 @@
 // From a Service API object to what the allocator needs, or to why we leave it alone.
 // Pure: the reconciler passes the object and its namespace's labels.
 import type { V1Service } from '@kubernetes/client-node';
-import { readServiceRequest, type IPFamilyName } from '@ironlb/core';
+import { keyOf, readServiceRequest, type IPFamilyName } from '@ironlb/core';
 import type { HeldAssignment, IPFamilyPolicy, ServiceView } from '../allocator/index.js';
 
 export type ServiceClassification =
@@ -16,12 +16,6 @@ export type ServiceClassification =
   /** Not ours (not a LoadBalancer, another class, being deleted): hold nothing for it. */
   | { kind: 'ignored'; reason: 'not-load-balancer' | 'other-class' | 'deleting' };
 
-export const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
-
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
 
 /** `lbClass` undefined: we handle Services without spec.loadBalancerClass only (MetalLB). */
 export function isOurs(svc: V1Service, lbClass: string | undefined): ServiceClassification | undefined {

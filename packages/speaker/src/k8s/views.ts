@@ -1,10 +1,8 @@
 // From API objects (as the informers cache them) to the plain views the election reads.
 // Pure: no clients, no clock. One function per resource so each rule is testable alone.
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import { Annotations, LegacyAnnotations, type IPAddressPool, type L2Advertisement } from '@ironlb/core';
+import { Annotations, keyOf, LegacyAnnotations, type IPAddressPool, type L2Advertisement } from '@ironlb/core';
 import type { ElectionAdvertisement, ElectionNode, ElectionPool, ElectionService } from '../election/types.js';
-
-export const serviceKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 /**
  * A LoadBalancer Service of our class (none, or `lbClass`) that holds ingress IPs, as the
@@ -21,7 +19,7 @@ export function serviceView(svc: V1Service, lbClass: string | undefined): Electi
   const annotations = svc.metadata?.annotations ?? {};
   const pool = annotations[Annotations.ipAllocatedFromPool] ?? annotations[LegacyAnnotations.ipAllocatedFromPool];
   return {
-    key: serviceKey(namespace, name),
+    key: keyOf(namespace, name),
     namespace,
     name,
     labels: svc.metadata?.labels ?? {},
@@ -62,7 +60,7 @@ export function endpointNodes(slices: Iterable<V1EndpointSlice>): Map<string, Se
   for (const s of slices) {
     const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
     if (!svc) continue;
-    const key = serviceKey(s.metadata?.namespace ?? '', svc);
+    const key = keyOf(s.metadata?.namespace ?? '', svc);
     for (const e of s.endpoints ?? []) {
       const c = e.conditions ?? {};
       if (c.ready === false || c.serving === false || c.terminating === true || !e.nodeName) continue;

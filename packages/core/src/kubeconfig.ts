@@ -1,4 +1,4 @@
-// Loads the controller's credentials (flag, $KUBECONFIG, or in-cluster).
+// Loads a component's credentials: --kubeconfig, else $KUBECONFIG, else in-cluster.
 import { KubeConfig } from '@kubernetes/client-node';
 
 export function loadKubeConfig(path: string | undefined): KubeConfig {
