@@ -72,6 +72,12 @@ beforeAll(async () => {
   pool = await s.pool('pool', { addresses: ['198.51.100.200-198.51.100.219', '2001:db8:100::200-2001:db8:100::219'], serviceAllocation: { namespaces: [ns] } });
   await applyAdvertisement({ ipAddressPools: [pool] });
   for (let i = 0; i < c.nodes.length; i++) await start(i);
+  // Every speaker has joined (its Lease exists) and heard the others (1 s startup wait).
+  await waitFor('a Lease per speaker', async () => {
+    const r = await kjson<{ items: unknown[] }>(['get', 'leases', '-n', PoolNamespace, '-l', 'app.kubernetes.io/component=speaker-lease']);
+    return r.items.length >= c.nodes.length ? true : undefined;
+  }, 60_000, 200);
+  await sleep(1_500);
 }, 120_000);
 
 afterEach(async () => {
@@ -119,7 +125,9 @@ describe('speaker: one owner per IP', () => {
       return r.items.length === 1 && r.items[0]!.status?.node ? r.items : undefined;
     }, 20_000);
     expect(l2[0]!.status).toEqual({ node: owner, serviceName: 'web', serviceNamespace: ns, interfaces: [{ name: 'eth0' }] });
-    const ev = await s.waitEvent(ns, 'web', 'nodeAssigned');
+    // Speakers that joined moments apart may hand the IP over once at start: the owner's
+    // nodeAssigned is the one to find.
+    const ev = await s.waitEvent(ns, 'web', 'nodeAssigned', new RegExp(`"${owner}"`));
     expect(ev.message).toContain(`"${owner}"`);
     // The owner's log says why it owns the IP, with the field vocabulary.
     const line = speakerOf(owner).logLines().find((l) => l.event === 'ownerElected' && l.service === `${ns}/web`);
