@@ -24,3 +24,4 @@ export * from './strict-arp.js';
 export * from './election/index.js';
 export * from './lease-view.js';
 export * from './speaker-objects.js';
+export * from './election-views.js';
