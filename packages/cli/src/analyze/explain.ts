@@ -69,7 +69,9 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
   const row = statusRow(m, s);
   const d = m.decisions.get(key);
   const allocation = explainAllocation(m, s);
-  const poolName = d?.pool ?? row.pool;
+  const c = m.classified.get(key);
+  // Without IPs there is no pool yet: use the one the Service asks for, if any.
+  const poolName = d?.pool ?? row.pool ?? (c?.kind === 'handled' ? c.view.requestedPool : undefined);
   const pool = m.electionInput.pools.find((p) => p.name === poolName);
   const sv = m.electionInput.services.find((x) => x.key === key);
   const nodes = [...m.electionInput.nodes].sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -89,6 +89,9 @@ export function renderExplain(r: ExplainReport): string {
   else if (r.noOwner !== undefined && r.ips.length > 0) out.push(`No owner: ${NO_OWNER[r.noOwner] ?? r.noOwner}.`);
   if (r.announcedBy.length === 0) out.push(r.ips.length > 0 ? 'Announced by: nobody (no speaker wrote a ServiceL2Status for it).' : 'Announced by: nobody.');
   for (const a of r.announcedBy) out.push(`Announced by: ${a.node} on ${a.interfaces.join(', ') || 'no interface'}${age(a.since)}.`);
+  if (r.elected !== undefined && r.announcedBy.length > 0 && !r.announcedBy.some((a) => a.node === r.elected)) {
+    out.push(`  The speakers announce from ${r.announcedBy.map((a) => a.node).join(', ')} while the election over this view picks ${r.elected}: a failover is in progress, or the speakers' heartbeats see liveness differently from the Leases read here.`);
+  }
   out.push(r.lastFailover ? `Last failover: ${r.lastFailover.from} → ${r.lastFailover.to}, ${formatAge(r.now - r.lastFailover.at)} ago.` : 'Last failover: none recorded in Events.');
   out.push(`Problems: ${r.problems.length === 0 ? 'none' : r.problems.map((p) => (p.code === 'conflict' ? `conflict (${p.detail})` : problemText(p))).join(', ')}.`);
   return `${out.join('\n')}\n`;
