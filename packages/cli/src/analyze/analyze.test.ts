@@ -129,6 +129,10 @@ describe('explain: election order and why each node above the owner is not it', 
     ];
     const s = snapshot({ ...base, services: [service('web', { ips: [IP], pool: 'pool-a' })], events });
     expect(explainService(buildModel(s), s.services[0]!).lastFailover).toEqual({ from: first, to: second, at: NOW - 30_000 });
+    // Event times have one-second resolution: the node announcing now (ServiceL2Status) settles a tie.
+    const tied = [event('web', 'nodeAssigned', `announcing from node "${second}" with protocol "layer2"`, 5_000), event('web', 'nodeAssigned', `announcing from node "${first}" with protocol "layer2"`, 5_000)];
+    const t = snapshot({ ...s, events: tied, l2Statuses: [l2Status(second, 'web')] });
+    expect(explainService(buildModel(t), t.services[0]!).lastFailover).toEqual({ from: first, to: second, at: NOW - 5_000 });
     const one = snapshot({ ...s, events: events.slice(0, 1) });
     expect(explainService(buildModel(one), one.services[0]!).lastFailover).toBeUndefined();
   });

@@ -121,7 +121,7 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
     elected: d?.owner,
     noOwner: d?.noOwner,
     announcedBy,
-    lastFailover: lastFailover(m, key),
+    lastFailover: lastFailover(m, key, announcedBy.length === 1 ? announcedBy[0]?.node : undefined),
     problems: row.problems,
   };
 }
@@ -148,18 +148,20 @@ function exclusionDetail(m: ClusterModel, node: string, reason: CandidateExclusi
 }
 
 /**
- * The last move of the Service between nodes, from the speakers' nodeAssigned Events
- * (one per node each time it starts announcing; a repeat bumps lastTimestamp): the latest
- * one, and the latest one before it from another node.
+ * The last move of the Service between nodes, from the speakers' nodeAssigned Events (one
+ * per node each time it starts announcing; a repeat from the same speaker bumps
+ * lastTimestamp, which has one-second resolution). `current` is the node announcing now
+ * (its ServiceL2Status), which settles ties: the move is to it, from the last other node
+ * that announced. Without a current owner the latest Event decides.
  */
-export function lastFailover(m: ClusterModel, key: string): Failover | undefined {
+export function lastFailover(m: ClusterModel, key: string, current: string | undefined): Failover | undefined {
   const assigned = (m.eventsByService.get(key) ?? [])
     .filter((e) => e.reason === 'nodeAssigned')
     .map((e) => ({ node: /node "([^"]+)"/.exec(e.message ?? '')?.[1] ?? e.reportingInstance ?? '', at: eventTime(e) }))
     .filter((a) => a.node !== '')
     .sort((a, b) => a.at - b.at);
-  const last = assigned.at(-1);
-  if (!last) return undefined;
-  const before = assigned.filter((a) => a.node !== last.node && a.at <= last.at).at(-1);
-  return before ? { from: before.node, to: last.node, at: last.at } : undefined;
+  const to = current !== undefined ? assigned.filter((a) => a.node === current).at(-1) : assigned.at(-1);
+  if (!to) return undefined;
+  const from = assigned.filter((a) => a.node !== to.node && a.at <= to.at).at(-1);
+  return from ? { from: from.node, to: to.node, at: to.at } : undefined;
 }
