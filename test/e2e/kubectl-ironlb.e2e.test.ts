@@ -6,10 +6,11 @@
 // outputs are compared with test/e2e/golden/kubectl-ironlb/ after normalising run ids and
 // ages (IRONLB_UPDATE_GOLDEN=1 rewrites them). Addresses: 198.51.100.200-201, .212-.215.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setKubeProxyConfig } from '../cluster/bootstrap.js';
-import { sleep, waitFor } from '../cluster/exec.js';
+import { repoRoot } from '../cluster/cluster.js';
+import { run, sleep, waitFor } from '../cluster/exec.js';
 import { E2eScope, PoolNamespace } from './fixtures/controller.js';
 import { golden, normalise, normaliseJson, runPlugin, type PluginResult } from './fixtures/golden.js';
 import { startSpeaker, type SpeakerProcess } from './fixtures/speakers.js';
@@ -181,6 +182,21 @@ describe('kubectl ironlb exit codes', () => {
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/^error: cannot /);
     expect((await plugin(['status', '--context', 'nope'])).code).toBe(2);
+  });
+});
+
+describe('as a kubectl plugin', () => {
+  it('kubectl finds kubectl-ironlb on PATH and passes the command line through', async () => {
+    const bin = join(c.stateDir, `kp-${s.run}-bin`);
+    mkdirSync(bin, { recursive: true });
+    const wrapper = join(bin, 'kubectl-ironlb');
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'packages/cli/dist/main.js')}" "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const r = await run(c.kubectl, ['ironlb', 'explain', 'svc/web', '-n', ns, '--kubeconfig', c.kubeconfig], { env, allowFail: true });
+    expect(r.code).toBe(0);
+    expect(normalise(r.stdout, replace())).toBe(golden('kubectl-ironlb/explain-web.txt', normalise(r.stdout, replace())));
+    const help = await run(c.kubectl, ['ironlb', '--help'], { env, allowFail: true });
+    expect(help.stdout).toContain('kubectl ironlb - which node has my IP, and why');
   });
 });
 
