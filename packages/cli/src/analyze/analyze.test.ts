@@ -83,6 +83,13 @@ describe('status: one row per LoadBalancer Service, with its problems', () => {
     expect(Object.fromEntries(r.rows.map((x) => [`${x.namespace}/${x.name}`, x.problems.map((p) => `${p.code}:${p.detail}`)]))).toEqual(want);
   });
 
+  it('each dry run is undone: two pending Services and one free address both see it', () => {
+    const s = snapshot({ ...base, services: [service('a', { ips: ['198.51.100.200'], pool: 'pool-a' }), service('p1'), service('p2')] });
+    const m = buildModel(s);
+    expect([...m.dryRun.values()].map((r) => (r.ok ? r.ips : r.reason))).toEqual([['198.51.100.201'], ['198.51.100.201']]);
+    expect(m.allocator.assignments().map((a) => a.service)).toEqual(['demo/a']);
+  });
+
   it('reports the announcing node, interfaces and since from the ServiceL2Status', () => {
     const r = statusReport(buildModel(snapshot({ ...base, services: [service('web', { ips: ['198.51.100.200'], pool: 'pool-a' })], l2Statuses: [l2Status('node-2', 'web', ['eth1', 'eth0'], 90_000)] })), 'demo');
     expect(r.rows[0]).toMatchObject({ ips: ['198.51.100.200'], pool: 'pool-a', nodes: ['node-2'], interfaces: ['eth0', 'eth1'], since: NOW - 90_000 });
@@ -152,6 +159,18 @@ describe('explain: election order and why each node above the owner is not it', 
   it('another class is not ours, and says so', () => {
     const s = snapshot({ ...base, services: [service('x', { lbClass: 'example.com/lb' })] });
     expect(explainService(buildModel(s), s.services[0]!).allocation).toMatchObject({ state: 'not-ours', reason: 'other-class' });
+  });
+});
+
+describe('speaker liveness from the per-node Leases (core LeaseView)', () => {
+  it.each([
+    { name: 'renewed within its duration', l: lease('node-1', 14_000, 15), live: true },
+    { name: 'lapsed', l: lease('node-1', 16_000, 15), live: false },
+    { name: 'released (holderIdentity "")', l: { ...lease('node-1'), spec: { ...lease('node-1').spec, holderIdentity: '' } }, live: false },
+  ])('$name', ({ l, live }) => {
+    const m = buildModel(snapshot({ leases: [l] }));
+    expect(m.speakers.get('node-1')?.live).toBe(live);
+    expect(m.electionInput.live.has('node-1')).toBe(live);
   });
 });
 
