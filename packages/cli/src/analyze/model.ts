@@ -159,7 +159,7 @@ export function speakerLiveness(snap: Pick<Snapshot, 'leases' | 'now' | 'systemN
   const out = new Map<string, SpeakerLiveness>();
   const byNode = new Map<string, (typeof snap.leases)[number]>();
   for (const l of snap.leases) {
-    const node = speakerLeaseNode({ metadata: { name: l.metadata?.name ?? '' }, spec: { holderIdentity: l.spec?.holderIdentity ?? '' } });
+    const node = speakerLeaseNode(l);
     if (node === undefined) continue;
     byNode.set(node, l);
     const renew = l.spec?.renewTime;
