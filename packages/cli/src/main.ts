@@ -1,4 +1,15 @@
 #!/usr/bin/env node
-// Entry point of `kubectl-ironlb`. Filled by a later issue; until then it says so honestly.
-console.error('kubectl-ironlb: not implemented yet');
-process.exit(2);
+// Entry point of `kubectl-ironlb` (kubectl finds it on PATH as `kubectl ironlb`). The only
+// file that touches the process: argv, stdout/stderr, the exit code.
+import { systemClock } from '@ironlb/core';
+import { run } from './run.js';
+
+const code = await run({
+  argv: process.argv.slice(2),
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  clock: systemClock,
+});
+// Exit once stdout has drained (a pipe may be slow): the HTTP agent's idle sockets must
+// not keep the process alive, and scripts rely on the code.
+process.stdout.write('', () => process.exit(code));

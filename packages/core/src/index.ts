@@ -21,3 +21,7 @@ export * from './informer.js';
 export * from './events.js';
 export * from './api-errors.js';
 export * from './strict-arp.js';
+export * from './election/index.js';
+export * from './lease-view.js';
+export * from './speaker-objects.js';
+export * from './election-views.js';

@@ -20,11 +20,12 @@ export * from './interfaces/link-state.js';
 
 // The speaker proper: election, membership, ownership plans, and createSpeaker (what
 // main.ts and the tests build; the CLI reuses the pure parts).
-export * from './election/types.js';
-export { electServices, electionOrder, desiredAnnouncements, type DesiredAnnouncement } from './election/index.js';
+// The election and its views moved to core (one implementation for the speaker and
+// `kubectl ironlb`); re-exported here for the speaker's existing users.
+export type { CandidateExclusion, ElectionAdvertisement, ElectionInput, ElectionNode, ElectionPool, ElectionService, NoOwnerReason, ServiceDecision, TrafficPolicy } from '@ironlb/core';
+export { electServices, electionOrder, desiredAnnouncements, noOwnerMessage, type DesiredAnnouncement } from '@ironlb/core';
 export { planOwnership, EMPTY_OWNERSHIP, type OwnershipState, type OwnerChange, type ChangeCause } from './plan/ownership.js';
 export { planEntries } from './plan/entries.js';
-export { noOwnerMessage } from './plan/no-owner.js';
 export { createSpeaker, DEFAULT_SPEAKER_TIMINGS, type Speaker, type SpeakerDeps, type SpeakerTimings } from './speaker.js';
 export { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 export { parseSpeakerFlags, type SpeakerFlags } from './flags.js';

@@ -1,7 +1,7 @@
 // The speaker: learns what to announce from the API server, agrees with its peers on who
 // is live (per-node Leases + authenticated UDP heartbeats), elects one owner per service
 // IP, and drives the ARP/NDP responder. createSpeaker is what main.ts and the tests call;
-// every decision is a pure function (election/, plan/, membership/, preflight) and this
+// every decision is a pure function (core's election, plan/, membership/, preflight) and this
 // file only feeds them and applies what they return.
 //
 // When it announces (docs/operations.md, "Split views"):
@@ -16,14 +16,13 @@ import { checkStrictArp, createEventRecorder, splitKey, LogFields, WorkQueue, ty
 import type { AnnouncerConfigInput } from './announce/config.js';
 import type { ResponderEvent } from './announce/runtime.js';
 import { createResponder, type Responder } from './announce/runtime.js';
-import { electServices } from './election/elect.js';
-import type { ServiceDecision } from './election/types.js';
+import { electServices, noOwnerMessage, reportsNoOwner, type ServiceDecision } from '@ironlb/core';
 import { selectAnnounceInterfaces } from './interfaces/select.js';
 import type { InterfaceLister } from './interfaces/types.js';
 import { electionInput, heartbeatKeysOf, l2StatusesOf, watchInputs, type InputKind, type SpeakerInputs } from './k8s/inputs.js';
 import { createL2StatusWriter, planL2Statuses, type L2StatusWriter, type WantedL2Status } from './k8s/l2-status.js';
 import { createNodeLeaseWriter, leaseInfo, speakerLeaseName, type NodeLeaseWriter } from './k8s/node-lease.js';
-import { combineLiveness, LeaseView } from './membership/lease-view.js';
+import { combineLiveness, LeaseView } from '@ironlb/core';
 import { Membership } from './membership/membership.js';
 import type { MembershipAction, MembershipConfig, MembershipEvent, Peer } from './membership/types.js';
 import type { HeartbeatSocket } from './membership/udp-transport.js';
@@ -31,7 +30,6 @@ import type { SpeakerMetrics } from './metrics.js';
 import type { OpenPacketSocket } from './packet/packet-socket.js';
 import { planEntries } from './plan/entries.js';
 import { logOwnerChange } from './plan/log-changes.js';
-import { noOwnerMessage, reportsNoOwner } from './plan/no-owner.js';
 import { EMPTY_OWNERSHIP, nextHandoffExpiry, planOwnership, type ChangeCause, type OwnershipState, type Suppression } from './plan/ownership.js';
 
 export interface SpeakerTimings {

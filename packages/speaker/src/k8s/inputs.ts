@@ -17,10 +17,9 @@ import {
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
+import { advertisementView, endpointNodes, nodeView, poolView, serviceView, type ElectionInput } from '@ironlb/core';
 import { HeartbeatSecretName, MetallbGroup, MetallbResources, MetallbVersion, watchResource, type ChangeType, type Clock, type IPAddressPool, type L2Advertisement, type Logger, type ServiceL2Status, type Watched } from '@ironlb/core';
-import type { ElectionInput } from '../election/types.js';
 import { SpeakerLeaseLabel, SpeakerLeaseLabelValue } from './node-lease.js';
-import { advertisementView, endpointNodes, nodeView, poolView, serviceView } from './views.js';
 
 
 export type InputKind = 'service' | 'endpointslice' | 'node' | 'pool' | 'advertisement' | 'lease' | 'secret' | 'kube-proxy' | 'l2status';

@@ -7,11 +7,22 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
-import { MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, isNotFound, withDeadline, type Clock, type ServiceL2Status } from '@ironlb/core';
+import {
+  L2StatusNodeLabel,
+  L2StatusServiceNameLabel,
+  L2StatusServiceNamespaceLabel,
+  MetallbApiVersion,
+  MetallbGroup,
+  MetallbResources,
+  MetallbVersion,
+  isNotFound,
+  withDeadline,
+  type Clock,
+  type ServiceL2Status,
+} from '@ironlb/core';
 
-export const L2StatusNodeLabel = 'metallb.io/node';
-export const L2StatusServiceNameLabel = 'metallb.io/service-name';
-export const L2StatusServiceNamespaceLabel = 'metallb.io/service-namespace';
+// The label names live in core: `kubectl ironlb` reads these objects too.
+export { L2StatusNodeLabel, L2StatusServiceNameLabel, L2StatusServiceNamespaceLabel };
 
 export interface WantedL2Status {
   readonly namespace: string;

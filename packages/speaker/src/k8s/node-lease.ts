@@ -3,15 +3,20 @@
 // address and MACs. One write per renew interval per node: API load grows with nodes,
 // never with Services. Every call has a deadline.
 import { PatchStrategy, V1MicroTime, setHeaderOptions, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import { isNotFound, withDeadline, type Clock } from '@ironlb/core';
+import {
+  HeartbeatAddressAnnotation,
+  isNotFound,
+  MacsAnnotation,
+  SpeakerLeaseLabel,
+  SpeakerLeaseLabelValue,
+  SpeakerLeasePrefix,
+  speakerLeaseName,
+  withDeadline,
+  type Clock,
+} from '@ironlb/core';
 
-export const SpeakerLeasePrefix = 'ironlb-speaker-';
-export const SpeakerLeaseLabel = 'app.kubernetes.io/component';
-export const SpeakerLeaseLabelValue = 'speaker-lease';
-export const HeartbeatAddressAnnotation = 'ironlb.io/heartbeat-address';
-export const MacsAnnotation = 'ironlb.io/macs';
-
-export const speakerLeaseName = (node: string): string => `${SpeakerLeasePrefix}${node}`;
+// The names live in core: `kubectl ironlb` reads these Leases too.
+export { HeartbeatAddressAnnotation, MacsAnnotation, SpeakerLeaseLabel, SpeakerLeaseLabelValue, SpeakerLeasePrefix, speakerLeaseName };
 
 export interface NodeLeaseInfo {
   readonly node: string;

@@ -3,7 +3,7 @@
 export * from './types.js';
 export * from './config.js';
 export { Membership, type MembershipOptions } from './membership.js';
-export { LeaseView, combineLiveness, parseRfc3339, type LeaseSnapshot, type LeaseViewOptions } from './lease-view.js';
+export { LeaseView, combineLiveness, parseRfc3339, type LeaseSnapshot, type LeaseViewOptions } from '@ironlb/core';
 export { openHeartbeatSocket, parseEndpoint, formatEndpoint, type Endpoint, type HeartbeatSocket, type HeartbeatSocketStats } from './udp-transport.js';
 export { decodePacket, encodePacket, peekPacketType, verifyMac, MAX_PACKET_BYTES, type DecodedPacket, type MemberFact, type PacketBody, type PacketHeader, type PacketType } from './wire.js';
 export { ringHash } from './ring.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ServiceDecision } from '../election/types.js';
+import type { ServiceDecision } from '@ironlb/core';
 import { planEntries } from './entries.js';
 import { EMPTY_OWNERSHIP, nextHandoffExpiry, planOwnership, type OwnershipInput, type OwnershipState } from './ownership.js';
 

@@ -8,7 +8,7 @@
 // gratuitous frames — so the new owner's burst lands first and nothing is left
 // unanswered in between. An IP that nobody should announce any more (Service deleted,
 // no candidates, IP gone) is withdrawn at once.
-import type { ServiceDecision } from '../election/types.js';
+import type { ServiceDecision } from '@ironlb/core';
 
 /** Why ownership changed, as far as this node knows (attached to every change it causes). */
 export interface ChangeCause {

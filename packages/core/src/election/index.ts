@@ -5,3 +5,4 @@ export { electionOrder, canonicalIp, hashNodeForIp } from './order.js';
 export { desiredAnnouncements, type DesiredAnnouncement } from './desired.js';
 export { checkNode } from './candidates.js';
 export { mergeInterfaces, selectsNode, selectsPool, selectsService } from './advertisements.js';
+export { noOwnerMessage, reportsNoOwner } from './no-owner.js';

@@ -3,7 +3,7 @@
 // an IP only moves when its owner goes; one owner per IP. The oracle below re-derives the
 // owner from the rules in the brief with naive code, independently of elect.ts.
 import fc from 'fast-check';
-import { ExcludeFromExternalLoadBalancersLabel, matchAnyLabelSelector, parseAddress, parseAddressEntry, rangeContains, type LabelSelector } from '@ironlb/core';
+import { ExcludeFromExternalLoadBalancersLabel, matchAnyLabelSelector, parseAddress, parseAddressEntry, rangeContains, type LabelSelector } from '../index.js';
 import { describe, expect, it } from 'vitest';
 import { desiredAnnouncements } from './desired.js';
 import { electServices } from './elect.js';

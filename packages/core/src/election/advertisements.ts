@@ -4,7 +4,8 @@
 // every pool when both are empty; nodeSelectors and serviceSelectors are ORed lists where
 // empty means "all". A pool is announced under the union of every advertisement that
 // selects it, so coverage is "at least one advertisement matches all three".
-import { matchAnyLabelSelector, type LabelSelector } from '@ironlb/core';
+import { matchAnyLabelSelector } from '../label-selector.js';
+import type { LabelSelector } from '../metallb-types.js';
 import { compareStrings, sortedUnique } from './order.js';
 import type { ElectionAdvertisement, ElectionNode, ElectionPool, ElectionService } from './types.js';
 

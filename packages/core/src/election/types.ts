@@ -1,6 +1,6 @@
 // Plain views the election reads and the decision it returns (architecture.md, "Election
 // and failover"). Built by the speaker's k8s adapter from informer caches; no client types.
-import type { LabelSelector } from '@ironlb/core';
+import type { LabelSelector } from '../metallb-types.js';
 
 export type TrafficPolicy = 'Cluster' | 'Local';
 

@@ -1,8 +1,8 @@
 // Why nobody announces a Service's IPs, as one sentence for a Warning Event, and which
 // single speaker reports it (so N speakers do not post N copies): the first live node in
 // the IP's election order, ignoring the per-node checks.
-import { electionOrder } from '../election/order.js';
-import type { ServiceDecision } from '../election/types.js';
+import { electionOrder } from './order.js';
+import type { ServiceDecision } from './types.js';
 
 export function noOwnerMessage(d: ServiceDecision): string | undefined {
   const ips = d.ips.join(', ');

@@ -14,7 +14,10 @@
 // can renew, so every Lease would expire at once: then the Lease layer declares nobody
 // dead and the heartbeat layer alone decides. When freshness returns after such a gap,
 // every Lease gets a full duration from that moment to show a renewal again.
-import type { Membership } from './membership.js';
+/** The heartbeat layer's verdict: the speaker's Membership, or a plain set. */
+export interface LiveSource {
+  live(): ReadonlySet<string>;
+}
 
 export interface LeaseSnapshot {
   /** RFC 3339 with microseconds, as the API server writes spec.renewTime. */
@@ -125,7 +128,7 @@ export class LeaseView {
  * A peer is live only when BOTH layers say so (dead when either says so); `self` is live
  * whenever the membership says so (i.e. unless we are leaving), whatever our own Lease.
  */
-export function combineLiveness(leaseLive: ReadonlySet<string>, membership: Membership | ReadonlySet<string>, self: string): Set<string> {
+export function combineLiveness(leaseLive: ReadonlySet<string>, membership: LiveSource | ReadonlySet<string>, self: string): Set<string> {
   const heartbeatLive = 'live' in membership && typeof membership.live === 'function' ? membership.live() : (membership as ReadonlySet<string>);
   const out = new Set<string>();
   for (const n of heartbeatLive) if (n === self || leaseLive.has(n)) out.add(n);

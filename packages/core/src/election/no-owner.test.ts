@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { electionOrder } from '../election/order.js';
-import type { ServiceDecision } from '../election/types.js';
+import { electionOrder } from './order.js';
+import type { ServiceDecision } from './types.js';
 import { noOwnerMessage, reportsNoOwner } from './no-owner.js';
 
 const d = (noOwner: ServiceDecision['noOwner'], excluded: ServiceDecision['excluded'] = []): ServiceDecision => ({

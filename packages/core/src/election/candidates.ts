@@ -1,7 +1,7 @@
 // The per-node checks for one Service, in the order architecture.md ("Election and
 // failover") lists them; the first failing check is the reason a node is excluded, so
 // `kubectl ironlb explain` can say exactly why a node does not announce an IP.
-import { ExcludeFromExternalLoadBalancersLabel } from '@ironlb/core';
+import { ExcludeFromExternalLoadBalancersLabel } from '../metallb-names.js';
 import type { Coverage } from './advertisements.js';
 import type { ElectionInput, ElectionNode, ElectionService, CandidateExclusion, NoOwnerReason } from './types.js';
 

@@ -2,7 +2,8 @@
 // metallb.io/ip-allocated-from-pool annotation wins when that pool still exists; without
 // it (a Service allocated by MetalLB before the annotation existed, or a hand-edited
 // status) the pool whose spec.addresses contain the first ingress IP is used.
-import { parseAddress, parseAddressEntry, rangeContains, type AddressRange } from '@ironlb/core';
+import { parseAddress } from '../address.js';
+import { parseAddressEntry, rangeContains, type AddressRange } from '../address-range.js';
 import { compareStrings } from './order.js';
 import type { ElectionPool, ElectionService } from './types.js';
 

@@ -1,8 +1,10 @@
 // From API objects (as the informers cache them) to the plain views the election reads.
 // Pure: no clients, no clock. One function per resource so each rule is testable alone.
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import { Annotations, keyOf, LegacyAnnotations, type IPAddressPool, type L2Advertisement } from '@ironlb/core';
-import type { ElectionAdvertisement, ElectionNode, ElectionPool, ElectionService } from '../election/types.js';
+import { Annotations, LegacyAnnotations } from './metallb-names.js';
+import { keyOf } from './object-key.js';
+import type { IPAddressPool, L2Advertisement } from './metallb-types.js';
+import type { ElectionAdvertisement, ElectionNode, ElectionPool, ElectionService } from './election/types.js';
 
 /**
  * A LoadBalancer Service of our class (none, or `lbClass`) that holds ingress IPs, as the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import { endpointNodes, nodeView, serviceView } from './views.js';
+import { endpointNodes, nodeView, serviceView } from './election-views.js';
 
 const svc = (over: Partial<V1Service['spec']> = {}, ingress = ['198.51.100.10'], annotations: Record<string, string> = {}): V1Service => ({
   metadata: { namespace: 'shop', name: 'web', labels: { app: 'web' }, annotations },

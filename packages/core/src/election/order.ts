@@ -4,7 +4,7 @@
 // byte for byte is what lets ironlb and MetalLB speakers share a cluster during a
 // migration and still agree on one owner per IP.
 import { createHash, hash } from 'node:crypto';
-import { parseAddress } from '@ironlb/core';
+import { parseAddress } from '../address.js';
 
 /** sha256(`${node}#${ip}`) as raw bytes (32). */
 export function hashNodeForIp(node: string, ip: string): Buffer {
