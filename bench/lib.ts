@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
 import { up, down, info, listClusterIds } from '../test/cluster/cluster.js';
-import { kubectl, applyYaml } from '../test/cluster/kubectl.js';
+import { kubectl, applyYaml, waitCrdsEstablished } from '../test/cluster/kubectl.js';
 import { startController, type RunningComponent } from '../test/cluster/components.js';
 import { freePort } from '../test/cluster/control-plane.js';
 import { waitFor } from '../test/cluster/exec.js';
@@ -46,7 +46,7 @@ export const BENCH_CLASS = 'ironlb.io/bench';
 
 async function connect(c: ClusterInfo, reused: boolean, done: () => Promise<void>): Promise<BenchCluster> {
   await kubectl(c, ['apply', '-f', join(repoRoot, 'crds'), '-f', join(repoRoot, 'deploy/00-namespace.yaml')]);
-  await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  await waitCrdsEstablished(c);
   const kc = new KubeConfig();
   kc.loadFromFile(c.kubeconfig);
   shareConnections(kc);

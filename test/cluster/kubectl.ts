@@ -19,3 +19,21 @@ export async function getJson<T = unknown>(t: KubectlTarget, args: string[]): Pr
   const { stdout } = await kubectl(t, ['get', ...args, '-o', 'json']);
   return JSON.parse(stdout) as T;
 }
+
+/**
+ * Waits until every CRD is Established (up to `timeoutMs`). `kubectl wait` fails at once
+ * ("status.conditions accessor error") on a CRD the API server has not given a status
+ * yet, right after `apply`, so each try is retried until the deadline.
+ */
+export async function waitCrdsEstablished(t: KubectlTarget, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await kubectl(t, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=10s']);
+      return;
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -4,7 +4,7 @@
 import type { TestProject } from 'vitest/node';
 import { join } from 'node:path';
 import { down, info, listClusterIds, repoRoot, up } from '../cluster/cluster.js';
-import { kubectl } from '../cluster/kubectl.js';
+import { kubectl, waitCrdsEstablished } from '../cluster/kubectl.js';
 
 export default async function setup(project: TestProject) {
   const log = (m: string) => process.stderr.write(`cluster: ${m}\n`);
@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
   // Installed as on a real cluster before any suite runs: the CRDs and MetalLB's
   // namespace are shared by every file, so no file may create (and later delete) them.
   await kubectl(c, ['apply', '-f', join(repoRoot, 'crds'), '-f', join(repoRoot, 'deploy/00-namespace.yaml')]);
-  await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  await waitCrdsEstablished(c);
   project.provide('cluster', c);
   const teardown = () => down(c.id, log);
   return teardown;
