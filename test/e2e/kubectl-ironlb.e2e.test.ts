@@ -12,6 +12,7 @@ import { setKubeProxyConfig } from '../cluster/bootstrap.js';
 import { repoRoot } from '../cluster/cluster.js';
 import { run, sleep, waitFor } from '../cluster/exec.js';
 import { E2eScope, PoolNamespace } from './fixtures/controller.js';
+import { docCommands } from '../docs/commands.js';
 import { golden, normalise, normaliseJson, runPlugin, type PluginResult } from './fixtures/golden.js';
 import { startSpeaker, type SpeakerProcess } from './fixtures/speakers.js';
 
@@ -197,6 +198,31 @@ describe('as a kubectl plugin', () => {
     expect(normalise(r.stdout, replace())).toBe(golden('kubectl-ironlb/explain-web.txt', normalise(r.stdout, replace())));
     const help = await run(c.kubectl, ['ironlb', '--help'], { env, allowFail: true });
     expect(help.stdout).toContain('kubectl ironlb - which node has my IP, and why');
+  });
+});
+
+describe('docs/troubleshooting.md', () => {
+  it('every command it shows runs on this scenario (kubectl ironlb: exit 0 or 1 = problems found; kubectl: exit 0)', async () => {
+    const bin = join(c.stateDir, `kp-${s.run}-bin`);
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'kubectl-ironlb'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'packages/cli/dist/main.js')}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nexec "${c.kubectl}" "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KUBECONFIG: c.kubeconfig };
+    const fill: Record<string, string> = { '<namespace>': ns, '<service>': 'web', '<node>': secondOwner, '<ip>': '198.51.100.200' };
+    const commands = docCommands(join(repoRoot, 'docs/troubleshooting.md'), 'docs/troubleshooting.md');
+    expect(commands.length).toBeGreaterThan(10);
+    for (const { command, line } of commands) {
+      const filled = command.replace(/<[a-z]+>/g, (p) => fill[p] ?? p);
+      expect(filled, `troubleshooting.md:${line} has an unknown placeholder`).not.toMatch(/<[a-z]+>/);
+      const r = await run('sh', ['-c', filled], { env, allowFail: true });
+      const ok = filled.startsWith('kubectl ironlb ') ? r.code === 0 || r.code === 1 : r.code === 0;
+      expect(ok, `troubleshooting.md:${line}: \`${filled}\` exited ${r.code}: ${r.stderr}`).toBe(true);
+      expect(r.stderr, `troubleshooting.md:${line}: \`${filled}\``).not.toMatch(/^error: (unknown|usage)/im);
+      if (filled.startsWith('kubectl ironlb ')) expect(r.stdout.trim(), filled).not.toBe('');
+    }
+    // The failover section's Event query finds the failover this scenario made.
+    const moved = await run('sh', ['-c', `kubectl get events -n ${ns} --field-selector reason=nodeAssigned`], { env });
+    expect(moved.stdout).toContain(secondOwner);
   });
 });
 
