@@ -88,6 +88,9 @@ async function productionDeps(c: Component, log: (m: string) => void): Promise<s
   // The same command as the Dockerfile's deps stage; --prefer-offline uses npm's cache.
   await run('npm', ['ci', '--prefix', out, '--omit=dev', '--ignore-scripts', `--workspace=@ironlb/${c}`, '--no-audit', '--no-fund', '--prefer-offline'], { env: { ...process.env, npm_config_loglevel: 'error' }, timeoutMs: 300_000 });
   writeFileSync(`${dir}.complete`, '');
+  for (const e of readdirSync(cacheRoot())) {
+    if (e.startsWith(`deps-${c}-`) && !e.startsWith(`deps-${c}-${key}`)) rmSync(join(cacheRoot(), e), { recursive: true, force: true });
+  }
   return dir;
 }
 
@@ -185,6 +188,11 @@ export async function buildImage(c: Component, log: (m: string) => void = () => 
     rmSync(layout, { recursive: true, force: true });
     renameSync(tmp, layout);
     writeFileSync(`${layout}.complete`, '');
+    // Older builds of this component (and their unpacked bundles) are dead weight.
+    const mine = new RegExp(`^${c}-[0-9a-f]{16}(\\.complete|\\.bundle|\\.bundle\\.complete)?$`);
+    for (const e of readdirSync(cacheRoot())) {
+      if (mine.test(e) && !e.startsWith(`${c}-${key}`)) rmSync(join(cacheRoot(), e), { recursive: true, force: true });
+    }
     return { ...done, cached: false, ms: Date.now() - t0 };
   } finally {
     rmSync(work, { recursive: true, force: true });

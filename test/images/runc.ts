@@ -3,8 +3,8 @@
 // capabilities the manifest grants, and (for hostNetwork) the node's network namespace.
 // The image is unpacked once (cached beside its layout) and shared read-only by every
 // container started from it.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startProcess, type RunningComponent } from '../cluster/components.js';
 import { run } from '../cluster/exec.js';
 import type { BuiltImage } from './build.js';
@@ -41,12 +41,6 @@ export interface Unpacked {
 export async function unpackImage(img: BuiltImage): Promise<Unpacked> {
   const bundle = `${img.layout}.bundle`;
   if (!existsSync(`${bundle}.complete`)) {
-    // Bundles of older builds of this component are dead weight.
-    const dir = dirname(img.layout);
-    for (const e of readdirSync(dir)) {
-      if (e.startsWith(`${img.component}-`) && e.endsWith('.bundle') && join(dir, e) !== bundle) rmSync(join(dir, e), { recursive: true, force: true });
-      if (e.startsWith(`${img.component}-`) && e.endsWith('.bundle.complete') && join(dir, e) !== `${bundle}.complete`) rmSync(join(dir, e), { force: true });
-    }
     rmSync(bundle, { recursive: true, force: true });
     await run('umoci', ['unpack', '--image', `${img.layout}:${img.tag}`, bundle], { timeoutMs: 300_000 });
     writeFileSync(`${bundle}.complete`, '');
