@@ -1,8 +1,8 @@
 // The controller's and speaker's OCI images, built here without Docker or a registry
 // (test/images/build.ts) from what their Dockerfiles say, inspected with skopeo, and run:
-// the speakers of a crash failover start from the speaker image with runc, one per node
-// namespace, exactly as deploy/40-speaker.yaml runs them (args, env, uid 0 with NET_RAW
-// alone, read-only root, hostNetwork).
+// the controller and the speakers of a crash failover start from their images with runc,
+// exactly as deploy/ runs them (args, env, users, capabilities, read-only root; the
+// speakers one per node namespace, as hostNetwork).
 // Addresses: 198.51.100.241-245 only.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,9 +11,11 @@ import { setKubeProxyConfig } from '../cluster/bootstrap.js';
 import { run, sleep, waitFor } from '../cluster/exec.js';
 import { addVips, removeVips } from '../netlab/netlab.js';
 import { buildImage, type BuiltImage, type Component } from '../images/build.js';
+import { freePort } from '../cluster/control-plane.js';
 import { removeContainers, startContainer, unpackImage, type Unpacked } from '../images/runc.js';
-import { E2eScope, PoolNamespace } from './fixtures/controller.js';
-import { speakerDaemonSetContainer, startSpeakerFromImage, type ImageSpeaker } from './fixtures/image-speakers.js';
+import { ControllerHandle, E2eScope, PoolNamespace } from './fixtures/controller.js';
+import { controllerDeploymentContainer, speakerDaemonSetContainer, startControllerFromImage, startSpeakerFromImage, type ImageSpeaker } from './fixtures/images.js';
+import type { Container } from '../images/runc.js';
 import { monoNs, outageAfter, setNodeLink, startConnectLoop, waitSingleOwner } from './fixtures/speakers.js';
 
 const c = inject('cluster');
@@ -23,6 +25,7 @@ const VIPS = ['198.51.100.241', '198.51.100.242', '198.51.100.243', '198.51.100.
 const images = {} as Record<Component, BuiltImage>;
 const unpacked = {} as Record<Component, Unpacked>;
 const speakers = new Map<string, ImageSpeaker>();
+let controller: Container | undefined;
 const idPrefix = `ilb${c.id}-im-`;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -49,6 +52,10 @@ afterAll(async () => {
   for (const sp of speakers.values()) {
     await sp.stop();
     writeFileSync(join(dir, `image-speaker-${s.run}-${sp.node.name}.log`), sp.output());
+  }
+  if (controller) {
+    await controller.stop();
+    writeFileSync(join(dir, `image-controller-${s.run}.log`), controller.output());
   }
   await removeContainers(idPrefix);
   await s.close();
@@ -103,14 +110,17 @@ describe.each(['controller', 'speaker'] as const)('%s image', (comp) => {
   });
 });
 
-describe('speakers started from the image (runc, node namespaces)', () => {
+describe('the controller and the speakers started from their images (runc; speakers in the node namespaces)', () => {
   let ns: string;
 
   beforeAll(async () => {
     await removeContainers(idPrefix);
     await Promise.all(c.nodes.map((n) => addVips(n.netns, VIPS)));
     await setKubeProxyConfig(t, 'ipvs', true);
-    await s.startLeader();
+    // This file's own lease and a free ops port; everything else as the Deployment says.
+    const opsPort = await freePort();
+    controller = await startControllerFromImage(c, unpacked.controller, `${idPrefix}controller-${s.run}`, [`--metrics-addr=127.0.0.1:${opsPort}`, `--lease-name=${s.leaseName}`]);
+    await new ControllerHandle(controller, `ironlb-controller-${idPrefix}controller-${s.run}`, opsPort).waitInitialSync();
     ns = await s.createNamespace('svc');
     const pool = await s.pool('pool', { addresses: ['198.51.100.241-198.51.100.245'], serviceAllocation: { namespaces: [ns] } });
     await s.k.ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: s.name('adv'), namespace: PoolNamespace }, spec: { ipAddressPools: [pool] } }) });
@@ -124,20 +134,33 @@ describe('speakers started from the image (runc, node namespaces)', () => {
     }, 60_000, 300);
   }, 180_000);
 
-  it('run as the DaemonSet says: uid 0 with CAP_NET_RAW alone, no privilege escalation', async () => {
-    const ctr = speakerDaemonSetContainer();
-    expect(ctr.securityContext.capabilities?.add).toEqual(['NET_RAW']);
+  /** The container's main process as the kernel sees it (/proc/PID/status fields). */
+  async function processStatus(id: string): Promise<(field: string) => string | undefined> {
+    const state = JSON.parse((await run('runc', ['state', id])).stdout) as { pid: number; status: string };
+    expect(state.status).toBe('running');
+    const status = (await run('cat', [`/proc/${state.pid}/status`])).stdout;
+    return (n) => status.split('\n').find((l) => l.startsWith(`${n}:`))?.slice(n.length + 1).trim();
+  }
+
+  it('run the speakers as the DaemonSet says: uid 0 with CAP_NET_RAW alone, no privilege escalation', async () => {
+    expect(speakerDaemonSetContainer().securityContext.capabilities?.add).toEqual(['NET_RAW']);
     for (const sp of speakers.values()) {
-      const state = JSON.parse((await run('runc', ['state', sp.id])).stdout) as { pid: number; status: string };
-      expect(state.status).toBe('running');
-      const status = (await run('cat', [`/proc/${state.pid}/status`])).stdout;
-      const field = (n: string) => /^(\w+):\s+(.*)$/m.exec(status.split('\n').find((l) => l.startsWith(`${n}:`)) ?? '')?.[2]?.trim();
+      const field = await processStatus(sp.id);
       // CAP_NET_RAW is bit 13: 0x2000, and nothing else in any set.
       for (const set of ['CapEff', 'CapPrm', 'CapBnd']) expect(field(set), `${sp.node.name} ${set}`).toBe('0000000000002000');
       expect(field('CapAmb')).toBe('0000000000000000');
       expect(field('NoNewPrivs')).toBe('1');
       expect(field('Uid')?.split(/\s+/)[0]).toBe('0');
     }
+  });
+
+  it('run the controller as the Deployment says: non-root, no capabilities, no privilege escalation', async () => {
+    const m = controllerDeploymentContainer();
+    const field = await processStatus(controller!.id);
+    expect(field('Uid')?.split(/\s+/)[0]).toBe(String(m.podSecurityContext.runAsUser));
+    expect(field('Uid')?.split(/\s+/)[0]).not.toBe('0');
+    for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) expect(field(set), set).toBe('0000000000000000');
+    expect(field('NoNewPrivs')).toBe('1');
   });
 
   it('fail over in well under a second when the owner node crashes (container killed and link cut at once)', async () => {
@@ -163,8 +186,8 @@ describe('speakers started from the image (runc, node namespaces)', () => {
     expect(next.logLines().some((l) => l.event === 'garpSent' && l.ip === vip)).toBe(true);
   });
 
-  it('needed no permission beyond deploy/30-speaker-rbac.yaml', () => {
-    const denied = [...speakers.values()].flatMap((sp) => sp.output().split('\n').filter((l) => /forbidden|HTTP-Code: 403|"code":403/i.test(l)));
+  it('needed no permission beyond deploy/10-controller-rbac.yaml and deploy/30-speaker-rbac.yaml', () => {
+    const denied = [controller!, ...speakers.values()].flatMap((p) => p.output().split('\n').filter((l) => /forbidden|HTTP-Code: 403|"code":403/i.test(l)));
     expect(denied).toEqual([]);
   });
 });

@@ -58,15 +58,18 @@ export interface ContainerOptions {
   /** Appended to the image's ENTRYPOINT + CMD, as a pod's `args` are. */
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  /** Join this network namespace (/var/run/netns/<name>), like hostNetwork on that node. */
+  /**
+   * Join this network namespace (/var/run/netns/<name>), like hostNetwork on that node;
+   * `host` shares the caller's; default: a new, empty one.
+   */
   readonly netns?: string;
   readonly hostname?: string;
   /** runAsUser; default: the image's USER. */
   readonly uid?: number;
   /** Capabilities added to an empty set, as `drop: [ALL], add: [...]` (names without CAP_). */
   readonly capabilities: readonly string[];
-  /** Host directories bind-mounted read-only at the same path (credentials). */
-  readonly readOnlyBinds?: readonly string[];
+  /** Host directories bind-mounted read-only (credentials). */
+  readonly readOnlyBinds?: readonly { readonly source: string; readonly destination: string }[];
 }
 
 export interface Container extends RunningComponent {
@@ -86,8 +89,9 @@ export function startContainer(image: Unpacked, o: ContainerOptions): Container 
   spec.process.noNewPrivileges = true; // allowPrivilegeEscalation: false
   spec.root = { path: image.rootfs, readonly: true }; // readOnlyRootFilesystem: true
   if (o.hostname) spec.hostname = o.hostname;
-  spec.linux.namespaces = spec.linux.namespaces.map((n) => (n.type === 'network' && o.netns ? { type: 'network', path: `/var/run/netns/${o.netns}` } : n));
-  for (const b of o.readOnlyBinds ?? []) spec.mounts.push({ destination: b, type: 'bind', source: b, options: ['rbind', 'ro'] });
+  if (o.netns === 'host') spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== 'network');
+  else if (o.netns) spec.linux.namespaces = spec.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: `/var/run/netns/${o.netns}` } : n));
+  for (const b of o.readOnlyBinds ?? []) spec.mounts.push({ destination: b.destination, type: 'bind', source: b.source, options: ['rbind', 'ro'] });
   mkdirSync(o.bundleDir, { recursive: true });
   writeFileSync(join(o.bundleDir, 'config.json'), JSON.stringify(spec, null, 2));
   const p = startProcess('runc', ['run', '--bundle', o.bundleDir, o.id], process.env);
