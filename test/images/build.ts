@@ -6,16 +6,17 @@
 // Dockerfile itself, so the two cannot drift.
 //
 // Everything is cached under ~/.cache/ironlb/images (IRONLB_IMAGE_CACHE): the root
-// filesystem, the base layers, each component's production node_modules (keyed by the
-// lockfile) and the finished image (keyed by everything in it). A warm build with
+// filesystem, the base layers, each component's production node_modules (the Dockerfile's
+// deps stage, run as written; keyed by its inputs) and the finished image (keyed by
+// everything in it). A warm build with
 // unchanged sources does no work; a changed dist/ costs one small layer.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { repoRoot } from '../cluster/cluster.js';
 import { run } from '../cluster/exec.js';
-import { parseDockerfile, type FinalStage } from './dockerfile.js';
+import { parseDockerfile, type BuildStage, type FinalStage } from './dockerfile.js';
 
 export type Component = 'controller' | 'speaker';
 
@@ -71,27 +72,40 @@ async function baseLayout(log: (m: string) => void): Promise<{ dir: string; key:
   return { dir, key };
 }
 
-/** The component's production node_modules, made by the Dockerfile's deps-stage command. */
-async function productionDeps(c: Component, log: (m: string) => void): Promise<string> {
-  const manifests = ['package.json', 'package-lock.json', ...['core', 'controller', 'speaker', 'cli'].map((p) => `packages/${p}/package.json`)];
-  const key = sha(c, ...manifests.map((f) => readFileSync(join(repoRoot, f))));
-  const dir = join(cacheRoot(), `deps-${c}-${key}`);
-  if (existsSync(`${dir}.complete`)) return dir;
-  log(`images: production dependencies of @ironlb/${c} (npm ci --omit=dev)`);
-  rmSync(dir, { recursive: true, force: true });
-  // The deps stage's WORKDIR is /out.
-  const out = join(dir, 'out');
-  for (const f of manifests) {
-    mkdirSync(dirname(join(out, f)), { recursive: true });
-    cpSync(join(repoRoot, f), join(out, f));
+/**
+ * Runs a Dockerfile stage that only needs files from the build context and Node/npm: its
+ * COPY instructions, then its RUN commands, in a directory standing for the stage's root
+ * (the image test uses it for the `deps` stage: `npm ci --omit=dev ...` as written there).
+ * Cached by everything that goes in. Returns the directory standing for the stage's `/`.
+ */
+async function runContextStage(c: Component, stage: BuildStage, log: (m: string) => void): Promise<string> {
+  const sources = stage.copies.flatMap((cp) => {
+    if (cp.from !== undefined) throw new Error(`packages/${c}/Dockerfile, stage ${stage.name}: COPY --from=${cp.from} is not supported in a stage the image test runs`);
+    return cp.sources.map((src) => ({ src, dest: cp.dest }));
+  });
+  const key = sha(c, stage.name, JSON.stringify(stage), ...sources.map(({ src }) => (statSync(join(repoRoot, src)).isFile() ? readFileSync(join(repoRoot, src)) : src)));
+  const root = join(cacheRoot(), `${stage.name}-${c}-${key}`);
+  if (existsSync(`${root}.complete`)) return root;
+  log(`images: stage ${stage.name} of packages/${c}/Dockerfile (${stage.runs.length} RUN)`);
+  rmSync(root, { recursive: true, force: true });
+  for (const { src, dest } of sources) {
+    if (!statSync(join(repoRoot, src)).isFile()) throw new Error(`packages/${c}/Dockerfile, stage ${stage.name}: COPY ${src}: only files are supported in a stage the image test runs`);
+    // `COPY a b dir/` puts each file into dir/; a destination without a slash is the file.
+    const to = dest.endsWith('/') ? join(root, dest, basename(src)) : join(root, dest);
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(join(repoRoot, src), to);
   }
-  // The same command as the Dockerfile's deps stage; --prefer-offline uses npm's cache.
-  await run('npm', ['ci', '--prefix', out, '--omit=dev', '--ignore-scripts', `--workspace=@ironlb/${c}`, '--no-audit', '--no-fund', '--prefer-offline'], { env: { ...process.env, npm_config_loglevel: 'error' }, timeoutMs: 300_000 });
-  writeFileSync(`${dir}.complete`, '');
+  const cwd = join(root, stage.workdir);
+  mkdirSync(cwd, { recursive: true });
+  for (const cmd of stage.runs) {
+    // npm's cache makes a warm machine need no network.
+    await run('bash', ['-ec', 'cd "$1"; eval "$2"', 'stage', cwd, cmd], { env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_loglevel: 'error' }, timeoutMs: 300_000 });
+  }
+  writeFileSync(`${root}.complete`, '');
   for (const e of readdirSync(cacheRoot())) {
-    if (e.startsWith(`deps-${c}-`) && !e.startsWith(`deps-${c}-${key}`)) rmSync(join(cacheRoot(), e), { recursive: true, force: true });
+    if (e.startsWith(`${stage.name}-${c}-`) && !e.startsWith(`${stage.name}-${c}-${key}`)) rmSync(join(cacheRoot(), e), { recursive: true, force: true });
   }
-  return dir;
+  return root;
 }
 
 /**
@@ -100,6 +114,8 @@ async function productionDeps(c: Component, log: (m: string) => void): Promise<s
  * speaker's addon), as its RUN step copies them; `deps` gets /out/node_modules.
  */
 function stageOutputs(c: Component, deps: string, into: string): Record<string, string> {
+  // The build stage (npm ci with dev dependencies, tsc, node-gyp) is what `npm run build`
+  // and npm ci already did in this checkout: its outputs are taken from there.
   const build = join(into, 'build');
   for (const p of ['core', c]) {
     const src = join(repoRoot, 'packages', p);
@@ -144,7 +160,9 @@ export async function buildImage(c: Component, log: (m: string) => void = () => 
   const dockerfile = parseDockerfile(readFileSync(dockerfilePath(c), 'utf8'), `packages/${c}/Dockerfile`);
   const tag = dockerfile.labels['org.opencontainers.image.version'] ?? 'latest';
   const base = await baseLayout(log);
-  const deps = await productionDeps(c, log);
+  const depsStage = dockerfile.earlier.find((st) => st.name === 'deps');
+  if (!depsStage) throw new Error(`packages/${c}/Dockerfile: no stage named deps (the production node_modules)`);
+  const deps = await runContextStage(c, depsStage, log);
   const work = join(cacheRoot(), `work-${c}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   try {

@@ -12,11 +12,23 @@ export interface DockerCopy {
   readonly dest: string;
 }
 
+/** An earlier (named) stage: what it starts from, copies in and runs. */
+export interface BuildStage {
+  readonly name: string;
+  readonly base: string;
+  /** The WORKDIR its RUN instructions run in (the last one set). */
+  readonly workdir: string;
+  readonly copies: readonly DockerCopy[];
+  /** Shell-form RUN commands, in order. */
+  readonly runs: readonly string[];
+}
+
 export interface FinalStage {
   /** The FROM of the final stage, with ARGs substituted. */
   readonly base: string;
   /** Names of the earlier stages (FROM ... AS name). */
   readonly stages: readonly string[];
+  readonly earlier: readonly BuildStage[];
   readonly user?: string;
   readonly entrypoint?: readonly string[];
   readonly cmd?: readonly string[];
@@ -101,8 +113,9 @@ const joinPath = (dir: string, p: string) => (p.startsWith('/') ? p : `${dir.rep
 export function parseDockerfile(text: string, file = 'Dockerfile'): FinalStage {
   const args: Record<string, string> = {};
   const stages: string[] = [];
+  const earlier: BuildStage[] = [];
   let stageName: string | undefined;
-  let stage: { base: string; user?: string; entrypoint?: string[]; cmd?: string[]; workdir: string; env: Record<string, string>; labels: Record<string, string>; exposed: string[]; copies: DockerCopy[] } | undefined;
+  let stage: { base: string; user?: string; entrypoint?: string[]; cmd?: string[]; workdir: string; env: Record<string, string>; labels: Record<string, string>; exposed: string[]; copies: DockerCopy[]; runs: string[] } | undefined;
   for (const ins of instructions(text)) {
     if (ins.op === 'FROM') {
       const m = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.rest);
@@ -110,9 +123,10 @@ export function parseDockerfile(text: string, file = 'Dockerfile'): FinalStage {
       if (stage) {
         if (stageName === undefined) throw new DockerfileError(file, ins.line, 'FROM: every stage but the last must be named (AS name)');
         stages.push(stageName);
+        earlier.push({ name: stageName, base: stage.base, workdir: stage.workdir, copies: stage.copies, runs: stage.runs });
       }
       stageName = m[2];
-      stage = { base: substitute(m[1]!, args), workdir: '/', env: {}, labels: {}, exposed: [], copies: [] };
+      stage = { base: substitute(m[1]!, args), workdir: '/', env: {}, labels: {}, exposed: [], copies: [], runs: [] };
       continue;
     }
     if (ins.op === 'ARG') {
@@ -162,12 +176,15 @@ export function parseDockerfile(text: string, file = 'Dockerfile'): FinalStage {
         stage.copies.push({ ...(from !== undefined ? { from } : {}), sources: words, dest });
         break;
       }
-      default:
-        // RUN and friends change files, which the test image builds its own way; what
-        // they cannot change is the config above.
+      case 'RUN':
+        if (ins.rest.startsWith('[') || ins.rest.startsWith('--')) throw new DockerfileError(file, ins.line, 'RUN: only the plain shell form is supported');
+        stage.runs.push(ins.rest);
         break;
+      default:
+        throw new DockerfileError(file, ins.line, `${ins.op}: not supported by the image test's reader`);
     }
   }
   if (!stage) throw new DockerfileError(file, 1, 'no FROM');
-  return { ...stage, stages };
+  const { runs: _runs, ...final } = stage;
+  return { ...final, stages, earlier };
 }

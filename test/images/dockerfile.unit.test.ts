@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../cluster/cluster.js';
@@ -22,6 +22,25 @@ describe('parseDockerfile', () => {
     });
     expect(d.labels['org.opencontainers.image.description']).toMatch(/^ironlb speaker: answers ARP\/NDP/);
     expect(d.cmd).toBeUndefined();
+    const deps = d.earlier.find((st) => st.name === 'deps')!;
+    expect(deps.workdir).toBe('/out');
+    expect(deps.runs).toEqual([expect.stringMatching(/^npm ci --omit=dev --ignore-scripts --workspace=@ironlb\/speaker .* && find node_modules -type f/)]);
+  });
+
+  it.each(['controller', 'speaker'])('%s Dockerfile: every file it copies from the build context exists and is not excluded by .dockerignore', (c) => {
+    const text = readFileSync(join(repoRoot, `packages/${c}/Dockerfile`), 'utf8');
+    const d = parseDockerfile(text);
+    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    // The patterns used there: `**/name` (anywhere) and `name` (at the top).
+    const isIgnored = (p: string) => ignored.some((pat) => (pat.startsWith('**/') ? p.split('/').some((seg) => seg === pat.slice(3) || (pat.slice(3).startsWith('*') && seg.endsWith(pat.slice(4)))) : p === pat || p.startsWith(`${pat}/`)));
+    const fromContext = d.earlier.flatMap((st) => st.copies.filter((cp) => cp.from === undefined).flatMap((cp) => cp.sources));
+    expect(fromContext.length).toBeGreaterThan(3);
+    for (const src of fromContext) {
+      expect(existsSync(join(repoRoot, src)), src).toBe(true);
+      expect(isIgnored(src), src).toBe(false);
+    }
+    // And what the build stage must not see is excluded.
+    for (const p of ['node_modules', 'packages/speaker/build', 'packages/core/dist', '.git']) expect(isIgnored(p), p).toBe(true);
   });
 
   it.each([
@@ -44,6 +63,8 @@ describe('parseDockerfile', () => {
     ['a legacy ENV', 'FROM a\nENV A 1\n', /ENV: use the ENV key=value form/],
     ['an unknown COPY flag', 'FROM a\nCOPY --parents x /y\n', /COPY: flag --parents is not supported/],
     ['no FROM', '# nothing\n', /no FROM/],
+    ['an instruction it does not know', 'FROM a\nHEALTHCHECK CMD true\n', /Dockerfile:2: HEALTHCHECK: not supported/],
+    ['an exec-form RUN', 'FROM a AS b\nRUN ["x"]\nFROM c\n', /Dockerfile:2: RUN: only the plain shell form/],
   ])('refuses %s, naming the line', (_, text, err) => {
     expect(() => parseDockerfile(text)).toThrow(err);
   });
