@@ -57,7 +57,7 @@ describe('the chart', () => {
   it('ships crds/ byte for byte', () => {
     const ours = readdirSync(join(repoRoot, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
     expect(readdirSync(join(repoRoot, 'deploy/helm/ironlb/crds')).sort()).toEqual(ours);
-    for (const f of ours) expect(read(`deploy/helm/ironlb/crds/${f}`), f).toBe(read(`crds/${f}`));
+    for (const f of ours) expect(read(`deploy/helm/ironlb/crds/${f}`), `${f}: after node crds/generate.mjs, cp crds/*.yaml deploy/helm/ironlb/crds/`).toBe(read(`crds/${f}`));
   });
 
   it('defaults its failover timings to the speaker DaemonSet args in deploy/', () => {

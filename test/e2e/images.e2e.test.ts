@@ -112,17 +112,19 @@ describe.each(['controller', 'speaker'] as const)('%s image', (comp) => {
 
 describe('the controller and the speakers started from their images (runc; speakers in the node namespaces)', () => {
   let ns: string;
+  let pool: string;
+  let opsPort: number;
 
   beforeAll(async () => {
     await removeContainers(idPrefix);
     await Promise.all(c.nodes.map((n) => addVips(n.netns, VIPS)));
     await setKubeProxyConfig(t, 'ipvs', true);
     // This file's own lease and a free ops port; everything else as the Deployment says.
-    const opsPort = await freePort();
+    opsPort = await freePort();
     controller = await startControllerFromImage(c, unpacked.controller, `${idPrefix}controller-${s.run}`, [`--metrics-addr=127.0.0.1:${opsPort}`, `--lease-name=${s.leaseName}`]);
     await new ControllerHandle(controller, `ironlb-controller-${idPrefix}controller-${s.run}`, opsPort).waitInitialSync();
     ns = await s.createNamespace('svc');
-    const pool = await s.pool('pool', { addresses: ['198.51.100.241-198.51.100.245'], serviceAllocation: { namespaces: [ns] } });
+    pool = await s.pool('pool', { addresses: ['198.51.100.241-198.51.100.245'], serviceAllocation: { namespaces: [ns] } });
     await s.k.ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: s.name('adv'), namespace: PoolNamespace }, spec: { ipAddressPools: [pool] } }) });
     for (const n of c.nodes) speakers.set(n.name, await startSpeakerFromImage(c, n, unpacked.speaker, `${idPrefix}${n.name}-${s.run}`));
     await waitFor('every image speaker ready', async () => {
@@ -161,6 +163,31 @@ describe('the controller and the speakers started from their images (runc; speak
     expect(field('Uid')?.split(/\s+/)[0]).not.toBe('0');
     for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) expect(field(set), set).toBe('0000000000000000');
     expect(field('NoNewPrivs')).toBe('1');
+  });
+
+  it('export what the alert rules in deploy/prometheus/ are computed from, with the labels they group by', async () => {
+    await s.createService(ns, 'metrics');
+    const vip = (await s.waitIngress(ns, 'metrics'))[0]!;
+    const owner = await waitSingleOwner(c, vip, 30_000);
+    const sample = (text: string, name: string, labels: Record<string, string> = {}) =>
+      text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)).find((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))?.split(' ').at(-1);
+    const ctl = (await run('curl', ['-s', `http://127.0.0.1:${opsPort}/metrics`])).stdout;
+    // IronlbAddressPoolExhausted / IronlbIPNotAnnounced: per-pool totals and use.
+    expect(sample(ctl, 'metallb_allocator_addresses_total', { pool })).toBe('5');
+    expect(Number(sample(ctl, 'metallb_allocator_addresses_in_use_total', { pool }))).toBeGreaterThanOrEqual(1);
+    const scrape = async (netns: string) => (await run('ip', ['netns', 'exec', netns, 'curl', '-s', 'http://127.0.0.1:7473/metrics'])).stdout;
+    const ownerNode = c.nodes.find((n) => n.name === owner)!;
+    const own = await scrape(ownerNode.netns);
+    // IronlbIPNotAnnounced counts announced IPs by the ip label; the others are per speaker.
+    expect(sample(own, 'metallb_speaker_announced', { ip: vip, node: owner, service: `${ns}/metrics` })).toBe('1');
+    for (const n of c.nodes) {
+      const text = n.name === owner ? own : await scrape(n.netns);
+      expect(sample(text, 'ironlb_speaker_strict_arp_ok'), n.name).toBe('1');
+      expect(sample(text, 'metallb_k8s_client_config_stale_bool'), n.name).toBe('0');
+      // A counter with no conflict yet has no series; its HELP line proves the name.
+      expect(text, n.name).toContain('# HELP ironlb_speaker_address_conflicts_total');
+      if (n.name !== owner) expect(sample(text, 'metallb_speaker_announced', { ip: vip }), n.name).toBeUndefined();
+    }
   });
 
   it('fail over in well under a second when the owner node crashes (container killed and link cut at once)', async () => {
