@@ -106,6 +106,8 @@ export interface UpOptions {
   nodes?: number;
   ownerPid?: number;
   log?: (m: string) => void;
+  /** Kubernetes binaries already built (buildBinaries' result): skips asking the build again. */
+  binDir?: string;
 }
 
 /** Removes clusters whose owning process died, and netlab leftovers with no state at all. */
@@ -145,7 +147,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   if (st && st.plan.nodes.length !== nodeCount) {
     throw new Error(`cluster ${id} exists with ${st.plan.nodes.length} nodes; run cluster:down first to change --nodes`);
   }
-  const binDir = st?.binDir && existsSync(join(st.binDir, 'kube-apiserver')) ? st.binDir : await buildBinaries(log);
+  const known = [st?.binDir, opts.binDir].find((d) => d && existsSync(join(d, 'kube-apiserver')));
+  const binDir = known ?? (await buildBinaries(log));
   st ??= { id, plan: makePlan(id, nodeCount), binDir, responderPids: {}, ownerPid: opts.ownerPid, createdAt: new Date().toISOString() };
   st.binDir = binDir;
   writeState(st);
@@ -224,7 +227,7 @@ export async function release(id: string): Promise<void> {
 export async function down(id: string, log: (m: string) => void = () => {}, fromWatchdog = false): Promise<void> {
   const st = readState(id);
   if (st) {
-    for (const pid of Object.values(st.componentPids ?? {})) await stopProcess(pid, 2_000);
+    await Promise.all(Object.values(st.componentPids ?? {}).map((pid) => stopProcess(pid, 2_000)));
     for (const pid of Object.values(st.responderPids)) await stopProcess(pid, 1_000);
     await stopProcess(st.controlPlane?.kcmPid);
     await stopProcess(st.controlPlane?.apiserverPid);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcementLine, explainFailover, formatLogLine, parseLogLines, type NodeLog } from './explain.js';
+import { announcementLines, explainFailover, formatLogLine, parseLogLines, type NodeLog } from './explain.js';
 
 const T0 = Date.parse('2026-01-01T00:00:10.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -48,14 +48,19 @@ describe('explainFailover', () => {
   });
 });
 
-describe('announcementLine and parseLogLines', () => {
-  it('finds the owner\'s own election line for the Service', () => {
+describe('announcementLines and parseLogLines', () => {
+  it('finds the owner\'s own election line for the Service and when it started answering', () => {
     const log: NodeLog = { node: 'node-2', lines: parseLogLines([
       'not json',
       JSON.stringify({ time: at(0), event: 'ownerElected', service: 'demo/hello', owner: 'node-2', previousOwner: null, reason: 'startup', msg: 'node-2 now owns 198.51.100.200 of demo/hello (was nobody; startup)' }),
       '{broken',
+      JSON.stringify({ time: at(5500), event: 'announcing', ip: '198.51.100.201', claim: 'first', msg: 'announcing IP' }),
+      JSON.stringify({ time: at(5540), event: 'announcing', ip: '198.51.100.200', iface: 'eth0', claim: 'first', probed: true, msg: 'announcing IP' }),
     ].join('\n')) };
-    expect(announcementLine(log, 'demo/hello')).toBe('00:00:10.000 node-2 ownerElected: node-2 now owns 198.51.100.200 of demo/hello (was nobody; startup)  [owner=node-2 reason=startup]');
-    expect(announcementLine(log, 'demo/other')).toBeUndefined();
+    expect(announcementLines(log, 'demo/hello', '198.51.100.200')).toEqual([
+      '00:00:10.000 node-2 ownerElected: node-2 now owns 198.51.100.200 of demo/hello (was nobody; startup)  [owner=node-2 reason=startup]',
+      '00:00:15.540 node-2 announcing: announcing IP  [claim=first probed=true iface=eth0]',
+    ]);
+    expect(announcementLines(log, 'demo/other', '198.51.100.202')).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ export interface FailoverFacts {
 }
 
 /** Fields worth showing after the message, in this order, when present. */
-const WHY_FIELDS = ['owner', 'previousOwner', 'reason', 'peer', 'via', 'detectMs', 'msSinceCause', 'detectors', 'cause', 'iface'] as const;
+const WHY_FIELDS = ['owner', 'previousOwner', 'reason', 'peer', 'via', 'detectMs', 'msSinceCause', 'detectors', 'cause', 'claim', 'probed', 'iface'] as const;
 
 export function timeOf(l: LogLine): number {
   const t = l.time;
@@ -64,10 +64,11 @@ export function explainFailover(logs: readonly NodeLog[], f: FailoverFacts): str
   return picked.map((p) => formatLogLine(p.node, p.l));
 }
 
-/** The owner's line saying it took the Service's IPs (its first ownerElected for it). */
-export function announcementLine(log: NodeLog, service: string): string | undefined {
-  const l = log.lines.find((x) => x.event === 'ownerElected' && x.service === service && x.owner === log.node);
-  return l ? formatLogLine(log.node, l) : undefined;
+/** The owner's lines saying it took the Service's IP (its first ownerElected) and started answering for it (first announcing). */
+export function announcementLines(log: NodeLog, service: string, vip: string): string[] {
+  const elected = log.lines.find((x) => x.event === 'ownerElected' && x.service === service && x.owner === log.node);
+  const announcing = log.lines.find((x) => x.event === 'announcing' && x.ip === vip);
+  return [elected, announcing].flatMap((l) => (l ? [formatLogLine(log.node, l)] : []));
 }
 
 /** Parses pino JSON lines, skipping anything else. */
