@@ -20,7 +20,7 @@ export interface FailoverFacts {
 }
 
 /** Fields worth showing after the message, in this order, when present. */
-const WHY_FIELDS = ['owner', 'previousOwner', 'reason', 'peer', 'via', 'detectMs', 'msSinceCause', 'detectors', 'cause', 'claim', 'probed', 'iface'] as const;
+const WHY_FIELDS = ['owner', 'previousOwner', 'reason', 'peer', 'via', 'detectMs', 'msSinceCause', 'detectors', 'cause', 'purpose', 'claim', 'probed', 'iface'] as const;
 
 export function timeOf(l: LogLine): number {
   const t = l.time;
