@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure code, in-memory, parallel) and `e2e` (the real
-// cluster-in-a-box and netlab, serial because they share one control plane).
+// Three projects: `unit` (pure code, in-memory, parallel), `e2e` (the real
+// cluster-in-a-box and netlab, serial because they share one control plane) and `demo`
+// (`npm run demo` as a child process; it brings up its own cluster, so it runs alone,
+// after e2e).
 export default defineConfig({
   resolve: { conditions: ['ironlb-source'] },
   ssr: { resolve: { conditions: ['ironlb-source'] } },
@@ -23,6 +25,16 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'demo',
+          include: ['test/demo/**/*.demo.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
         },
       },
     ],

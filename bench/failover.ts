@@ -14,12 +14,12 @@
 // quiet 20 s window, read from the API server's apiserver_request_total.
 // Final JSON line: {"mode","trials","p50_ms","p99_ms","max_ms","failed_connects","api_writes_per_s_steady", …}
 import { applyYaml, kubectl } from '../test/cluster/kubectl.js';
-import { startController } from '../test/cluster/components.js';
+import { startController, startSpeaker, type SpeakerProcess } from '../test/cluster/components.js';
 import { freePort } from '../test/cluster/control-plane.js';
 import { sleep, waitFor } from '../test/cluster/exec.js';
 import { addVips, removeVips } from '../test/netlab/netlab.js';
 import type { ClusterInfo } from '../test/cluster/types.js';
-import { monoNs, outageAfter, setNodeLink, startConnectLoop, startSpeaker, waitSingleOwner, type SpeakerProcess } from '../test/e2e/fixtures/speakers.js';
+import { monoNs, outageAfter, setNodeLink, startConnectLoop, waitSingleOwner } from '../test/netlab/traffic.js';
 import { BENCH_CLASS, benchCluster, percentile, progress, waitReady } from './lib.js';
 
 const MODES = ['crash', 'linkdown', 'speaker-kill', 'graceful'] as const;

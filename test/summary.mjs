@@ -1,11 +1,11 @@
 // Prints one plain closing line for CI ("tests: N passed, N failed, N skipped") from the
-// JSON reports vitest writes for the unit and e2e projects.
+// JSON reports vitest writes for the unit, e2e and demo projects.
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const f of ['.cache/vitest-unit.json', '.cache/vitest-e2e.json']) {
+for (const f of ['.cache/vitest-unit.json', '.cache/vitest-e2e.json', '.cache/vitest-demo.json']) {
   if (!existsSync(f)) {
     console.error(`summary: ${f} is missing (did that test project run?)`);
     failed++;

@@ -27,6 +27,8 @@ interface State {
   binDir: string;
   controlPlane?: ControlPlaneState;
   responderPids: Record<string, number>;
+  /** Daemons started on top of the cluster (the demo's controller and speakers): `down` stops them too. */
+  componentPids?: Record<string, number>;
   /** When set, the cluster belongs to that process and is removed once it dies. */
   ownerPid?: number;
   watchdogPid?: number;
@@ -104,6 +106,8 @@ export interface UpOptions {
   nodes?: number;
   ownerPid?: number;
   log?: (m: string) => void;
+  /** Kubernetes binaries already built (buildBinaries' result): skips asking the build again. */
+  binDir?: string;
 }
 
 /** Removes clusters whose owning process died, and netlab leftovers with no state at all. */
@@ -143,7 +147,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   if (st && st.plan.nodes.length !== nodeCount) {
     throw new Error(`cluster ${id} exists with ${st.plan.nodes.length} nodes; run cluster:down first to change --nodes`);
   }
-  const binDir = st?.binDir && existsSync(join(st.binDir, 'kube-apiserver')) ? st.binDir : await buildBinaries(log);
+  const known = [st?.binDir, opts.binDir].find((d) => d && existsSync(join(d, 'kube-apiserver')));
+  const binDir = known ?? (await buildBinaries(log));
   st ??= { id, plan: makePlan(id, nodeCount), binDir, responderPids: {}, ownerPid: opts.ownerPid, createdAt: new Date().toISOString() };
   st.binDir = binDir;
   writeState(st);
@@ -197,9 +202,32 @@ function startWatchdog(id: string, ownerPid: number): number {
   return startDaemon('bash', ['-c', script], join(clustersDir(), id, 'logs', 'watchdog.log'));
 }
 
+/**
+ * Records a daemon that runs on top of cluster `id` (detached, e.g. from `startDaemon`) so
+ * `down` — by hand, from the watchdog or a later `up` reaping — stops it with the cluster.
+ */
+export function adoptProcess(id: string, name: string, pid: number): void {
+  const st = readState(id);
+  if (!st) throw new Error(`no cluster ${id} to attach ${name} to`);
+  st.componentPids = { ...st.componentPids, [name]: pid };
+  writeState(st);
+}
+
+/** Hands an owned cluster over to nobody: it outlives its owner until `down`. */
+export async function release(id: string): Promise<void> {
+  const st = readState(id);
+  if (!st) throw new Error(`no cluster ${id} to release`);
+  const watchdog = st.watchdogPid;
+  delete st.ownerPid;
+  delete st.watchdogPid;
+  writeState(st);
+  await stopProcess(watchdog, 500);
+}
+
 export async function down(id: string, log: (m: string) => void = () => {}, fromWatchdog = false): Promise<void> {
   const st = readState(id);
   if (st) {
+    await Promise.all(Object.values(st.componentPids ?? {}).map((pid) => stopProcess(pid, 2_000)));
     for (const pid of Object.values(st.responderPids)) await stopProcess(pid, 1_000);
     await stopProcess(st.controlPlane?.kcmPid);
     await stopProcess(st.controlPlane?.apiserverPid);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { repoRoot } from './cluster.js';
 import { mintServiceAccountKubeconfig } from './accounts.js';
 import { kubectl } from './kubectl.js';
-import type { ClusterInfo } from './types.js';
+import type { ClusterInfo, NodeInfo } from './types.js';
 
 export interface RunningComponent {
   pid: number;
@@ -20,6 +20,13 @@ export interface RunningComponent {
 /** Applies the namespace and RBAC manifests from deploy/ (idempotent). */
 export async function installRbac(c: ClusterInfo, files: string[]): Promise<void> {
   await kubectl(c, ['apply', ...files.flatMap((f) => ['-f', join(repoRoot, 'deploy', f)])]);
+}
+
+/** How to start a component: the command line and environment, for a child process or a daemon. */
+export interface Launch {
+  readonly cmd: string;
+  readonly args: string[];
+  readonly env: NodeJS.ProcessEnv;
 }
 
 export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): RunningComponent {
@@ -57,14 +64,69 @@ export interface ControllerOptions {
   identity?: string;
 }
 
-/** Starts the built controller (packages/controller/dist) as ServiceAccount ironlb-controller. */
-export async function startController(c: ClusterInfo, o: ControllerOptions = {}): Promise<RunningComponent> {
+/** The built controller (packages/controller/dist) as ServiceAccount ironlb-controller. */
+export async function controllerLaunch(c: ClusterInfo, o: ControllerOptions = {}): Promise<Launch> {
   await installRbac(c, ['00-namespace.yaml', '10-controller-rbac.yaml']);
   const kubeconfig = await mintServiceAccountKubeconfig(c, { namespace: 'metallb-system', name: 'ironlb-controller' });
   const main = join(repoRoot, 'packages/controller/dist/main.js');
-  return startProcess(process.execPath, [main, '--metrics-addr', '127.0.0.1:0', ...(o.args ?? [])], {
-    ...process.env,
-    KUBECONFIG: kubeconfig,
-    POD_NAME: o.identity ?? `controller-${process.pid}`,
-  });
+  return {
+    cmd: process.execPath,
+    args: [main, '--metrics-addr', '127.0.0.1:0', ...(o.args ?? [])],
+    env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: o.identity ?? `controller-${process.pid}` },
+  };
+}
+
+/** Starts the built controller (packages/controller/dist) as ServiceAccount ironlb-controller. */
+export async function startController(c: ClusterInfo, o: ControllerOptions = {}): Promise<RunningComponent> {
+  const l = await controllerLaunch(c, o);
+  return startProcess(l.cmd, l.args, l.env);
+}
+
+export interface SpeakerOptions {
+  readonly args?: readonly string[];
+  readonly logLevel?: string;
+}
+
+export interface SpeakerProcess extends RunningComponent {
+  readonly node: NodeInfo;
+}
+
+/** Speaker kubeconfig per cluster (state dir), so RBAC is installed and a token minted once. */
+const speakerKubeconfigs = new Map<string, string>();
+
+/** Installs the speaker RBAC once and returns the ServiceAccount kubeconfig. */
+export async function speakerCredentials(c: ClusterInfo): Promise<string> {
+  const known = speakerKubeconfigs.get(c.stateDir);
+  if (known) return known;
+  await installRbac(c, ['00-namespace.yaml', '30-speaker-rbac.yaml']);
+  const kubeconfig = await mintServiceAccountKubeconfig(c, { namespace: 'metallb-system', name: 'ironlb-speaker' });
+  speakerKubeconfigs.set(c.stateDir, kubeconfig);
+  return kubeconfig;
+}
+
+/**
+ * The built speaker (packages/speaker/dist) inside the node's namespace, as ServiceAccount
+ * ironlb-speaker: `ip netns exec` execs node, so the pid is the speaker's own.
+ */
+export async function speakerLaunch(c: ClusterInfo, node: NodeInfo, o: SpeakerOptions = {}): Promise<Launch> {
+  const kubeconfig = await speakerCredentials(c);
+  const main = join(repoRoot, 'packages/speaker/dist/main.js');
+  return {
+    cmd: 'ip',
+    args: [
+      'netns', 'exec', node.netns, process.execPath, main,
+      '--node-name', node.name,
+      '--metrics-addr', '127.0.0.1:0',
+      '--heartbeat-bind', `${node.ip}:7946`,
+      '--log-level', o.logLevel ?? 'debug',
+      ...(o.args ?? []),
+    ],
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  };
+}
+
+/** Starts the built speaker inside the node's namespace as a child process of this one. */
+export async function startSpeaker(c: ClusterInfo, node: NodeInfo, o: SpeakerOptions = {}): Promise<SpeakerProcess> {
+  const l = await speakerLaunch(c, node, o);
+  return Object.assign(startProcess(l.cmd, l.args, l.env), { node });
 }

@@ -1,0 +1,35 @@
+// The demo's voice: numbered steps and indented lines on stdout, each step stamped with
+// the seconds since start. Plain lines only (no cursor movement); colour per Style.
+import type { Style } from './style.js';
+
+export class Ui {
+  readonly #t0 = performance.now();
+  #step = 0;
+
+  constructor(
+    readonly style: Style,
+    readonly total: number,
+    readonly write: (s: string) => void = (s) => process.stdout.write(s),
+  ) {}
+
+  /** Seconds since the demo started. */
+  elapsed(): number {
+    return (performance.now() - this.#t0) / 1000;
+  }
+
+  step(title: string): void {
+    this.#step++;
+    const stamp = this.style.dim(`[${this.elapsed().toFixed(1).padStart(5)}s]`);
+    this.write(`\n${stamp} ${this.style.bold(`${this.#step}/${this.total} ${title}`)}\n`);
+  }
+
+  /** One indented line (progress or result). */
+  say(line = ''): void {
+    this.write(line === '' ? '\n' : `  ${line}\n`);
+  }
+
+  /** Progress from helpers (build, cluster), prefixed with where it comes from. */
+  progress(source: string): (m: string) => void {
+    return (m) => this.say(this.style.dim(`${source}: ${m}`));
+  }
+}
