@@ -8,7 +8,7 @@ import { adoptProcess, repoRoot } from '../../../../test/cluster/cluster.js';
 import { controllerLaunch, speakerLaunch } from '../../../../test/cluster/components.js';
 import { freePort } from '../../../../test/cluster/control-plane.js';
 import { isAlive, sleep, startDaemon, StopWaiting, waitFor } from '../../../../test/cluster/exec.js';
-import { kubectl } from '../../../../test/cluster/kubectl.js';
+import { kubectl, waitCrdsEstablished } from '../../../../test/cluster/kubectl.js';
 import type { ClusterInfo, NodeInfo } from '../../../../test/cluster/types.js';
 import { readFileSync } from 'node:fs';
 import type { Ui } from './ui.js';
@@ -51,7 +51,7 @@ export async function startSpeakerDaemon(c: ClusterInfo, node: NodeInfo): Promis
 export async function installIronlb(c: ClusterInfo, ui: Ui): Promise<Map<string, number>> {
   const files = ['crds', 'deploy/00-namespace.yaml', 'deploy/10-controller-rbac.yaml', 'deploy/30-speaker-rbac.yaml'];
   await kubectl(c, ['apply', ...files.flatMap((f) => ['-f', join(repoRoot, f)])]);
-  await kubectl(c, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  await waitCrdsEstablished(c);
   ui.say(`applied ${files.join(', ')}`);
   await startController(c, ui);
   const speakers = new Map<string, number>();
