@@ -218,7 +218,6 @@ export class Allocator {
       change = 'added-family';
     }
     held.uses = orderForPlan(held.uses, plan);
-    if (change === 'dropped-family') return { ...this.#keep(held, svc, plan, [], who), change, released };
     return { ok: true, service: svc.key, pool: held.pool.name, ips: held.uses.map((u) => u.text), change, released };
   }
 
