@@ -246,13 +246,13 @@ export function createController(d: ControllerDeps): Controller {
     let w = seen;
     if (plan.ingress !== undefined) {
       const rv = await writer.setIngress(namespace, name, plan.ingress);
-      w = { ...w, ingress: plan.ingress };
-      written.wrote(plan.key, w, rv, now);
+      const next = { ...w, ingress: plan.ingress };
+      written.wrote(plan.key, w, next, rv, now);
+      w = next;
     }
     if (plan.annotations !== undefined) {
       const rv = await writer.setAnnotations(namespace, name, plan.annotations);
-      w = withAnnotations(w, plan.annotations);
-      written.wrote(plan.key, w, rv, now);
+      written.wrote(plan.key, w, withAnnotations(w, plan.annotations), rv, now);
     }
   }
 

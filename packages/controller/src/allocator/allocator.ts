@@ -86,6 +86,26 @@ export class Allocator {
     return { ok: true, service: key, pool: got.holder.pool.name, ips, change, released: before.filter((ip) => !ips.includes(ip)) };
   }
 
+  /**
+   * For a Service whose request cannot be read (`svc` is its view without a request):
+   * keeps what it holds while that stays valid — dropping a family it no longer has,
+   * adding one a dual-stack policy needs from the same pool — and releases it otherwise.
+   * Never allocates anew. Undefined when it holds nothing. The same rules as restore(),
+   * so a restart agrees with what the running controller kept.
+   */
+  hold(svc: ServiceView): AllocationResult | undefined {
+    const held = this.#s.holders.get(svc.key);
+    if (held === undefined) return undefined;
+    const planned = planFamilies(svc);
+    const who = this.#identity(svc);
+    const verdict = planned.ok ? this.#judgeHeld(held, svc, planned.plan, [], who) : failure('invalid-request', planned.message);
+    if (verdict === undefined && planned.ok) return this.#keep(held, svc, planned.plan, [], who);
+    const reshaped = planned.ok ? this.#reshape(held, svc, planned.plan, who) : undefined;
+    if (reshaped !== undefined) return reshaped;
+    const gone = dropHolder(this.#s, held);
+    return { ok: false, service: svc.key, reason: verdict?.reason ?? 'invalid-request', message: verdict?.message ?? '', released: gone.ips };
+  }
+
   /** Frees the Service's addresses (Service deleted, or no longer a LoadBalancer). */
   release(serviceKey: string): ReleaseResult {
     const held = this.#s.holders.get(serviceKey);
@@ -146,7 +166,12 @@ export class Allocator {
     if (!planned.ok) return failure('invalid-request', planned.message);
     const held = parseAddressList(h.ips, svc.key, 'status.loadBalancer.ingress');
     if (!held.ok) return held;
-    const addrs = orderForPlan(held.addrs, planned.plan);
+    // An IP-family edit made while we were away: the addresses of the families the
+    // Service still has are re-claimed, as allocate() would have kept them (a missing
+    // dual-stack family is added by the reconcile that follows).
+    const plan = planned.plan;
+    const wanted = held.addrs.filter((a) => a.family === plan.primary || (plan.mode !== 'single' && a.family === plan.secondary));
+    const addrs = orderForPlan(wanted.length > 0 ? wanted : held.addrs, plan);
     const existing = this.#s.holders.get(svc.key);
     if (existing !== undefined) {
       if (sameAddresses(existing.uses, addrs)) return undefined;
@@ -158,7 +183,7 @@ export class Allocator {
     if (requested.addrs.length > 0 && !sameAddresses(requested.addrs, addrs)) {
       return failure('request-changed', `Service ${svc.key} holds ${addrs.map((a) => a.normalized).join(', ')} but now asks for ${requested.addrs.map((a) => a.normalized).join(', ')}`);
     }
-    const famProblem = checkFamilies(addrs, planned.plan, svc.key, 'held');
+    const famProblem = plan.mode === 'require-dual' && addrs.length === 1 ? undefined : checkFamilies(addrs, plan, svc.key, 'held');
     if (famProblem !== undefined) return famProblem;
     const who = this.#identity(svc);
     const located = locateAddresses(this.#s, svc, addrs, who, svc.requestedPool, 'request-changed');

@@ -90,7 +90,7 @@ export interface ServicePlan {
   released: string[];
   /** Counted into ironlb_controller_reconciles_total / _allocation_failures_total. */
   metrics: { result?: 'assigned' | 'failed'; failure?: AllocationFailureReason };
-  /** Ours and holding nothing: retried when space or compatibility changes. */
+  /** Ours and holding nothing (or PreferDualStack holding one family): retried when space or compatibility changes. */
   waiting?: { sharingKey: string };
   /** Its sharing identity (sharing key, backend key, ports) when it has a sharing key. */
   sharing?: { sharingKey: string; identity: string };
@@ -155,8 +155,14 @@ export function decide(input: DecideInput, allocator: Allocator): ServicePlan {
 
   let failed: { reason: AllocationFailureReason; message: string } | undefined;
   if (c.kind === 'invalid') {
-    // Keep whatever it holds: a typo must not take a working IP away.
+    // Keep whatever it holds while that stays valid: a typo must not take a working IP
+    // away. (Held under the same rules a restart re-claims by, so both agree.)
     failed = { reason: 'invalid-request', message: c.message };
+    const r = allocator.hold(c.holding);
+    if (r !== undefined) {
+      plan.released = r.released;
+      if (!r.ok || r.change !== 'kept' || r.released.length > 0) plan.usageChanged = true;
+    }
   } else {
     const r = allocator.allocate(c.view);
     plan.released = r.released;
@@ -192,6 +198,9 @@ export function decide(input: DecideInput, allocator: Allocator): ServicePlan {
   if (failed === undefined) {
     delete memory.failure;
     plan.metrics.result = 'assigned';
+    // PreferDualStack with one family still wants the other: it waits for space too.
+    const v = c.kind === 'handled' ? c.view : undefined;
+    if (v?.ipFamilyPolicy === 'PreferDualStack' && v.ipFamilies.length === 2 && v.requestedIPs.length === 0 && held?.ips.length === 1) plan.waiting = { sharingKey: plan.sharing?.sharingKey ?? '' };
     return plan;
   }
   plan.metrics.result = 'failed';

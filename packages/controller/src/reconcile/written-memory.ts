@@ -4,15 +4,20 @@
 // for 1,000 Services). Comparing the wanted state with what we wrote, instead of with a
 // cache we know is behind, makes one write per change.
 //
-// Watch events arrive in resourceVersion order, so the event carrying the version our
-// last write returned marks the cache as caught up: every event after it is newer than
-// our write. Versions are only compared for equality (they are opaque). A note also
-// ends when the cache shows the same written state, when it is older than `ttlMs` (a
-// relist may skip our version), and on relist.
+// Is the cache behind our write? resourceVersion is opaque in the API contract, but
+// every etcd3-backed API server uses the etcd revision, a decimal number that only
+// grows: when both versions are such numbers, the cache is behind exactly when its
+// version is lower than the one our write returned. Otherwise we judge by content: the
+// cache is behind when it shows a state our writes replaced (the one before our first
+// write, or between two of ours); anything else is what we wrote or somebody's change
+// after ours, and the cache wins. A note also ends after `ttlMs` and on relist, so
+// nothing can hide a change for long.
 import type { V1Service } from '@kubernetes/client-node';
 import { writtenOn, type Written } from './decide.js';
 
 interface Note {
+  /** States our writes replaced: seeing one means the cache has not caught up. */
+  replaced: Written[];
   written: Written;
   resourceVersion: string | undefined;
   at: number;
@@ -21,33 +26,47 @@ interface Note {
 const same = (a: Written, b: Written) =>
   a.pool === b.pool && a.legacyPool === b.legacyPool && a.ingress.length === b.ingress.length && a.ingress.every((x, i) => x === b.ingress[i]);
 
+const DECIMAL = /^[0-9]{1,30}$/;
+
+/** Is `svc` (as cached) older than the write `n` remembers? */
+function behind(n: Note, svc: V1Service, cached: Written): boolean {
+  const rv = svc.metadata?.resourceVersion;
+  if (rv === n.resourceVersion) return false;
+  if (rv !== undefined && n.resourceVersion !== undefined && DECIMAL.test(rv) && DECIMAL.test(n.resourceVersion)) return BigInt(rv) < BigInt(n.resourceVersion);
+  return n.replaced.some((r) => same(r, cached));
+}
+
 export class WrittenMemory {
   readonly #notes = new Map<string, Note>();
 
   /** @param ttlMs how long a note may outlive its write (ms, monotonic). */
   constructor(readonly ttlMs = 30_000) {}
 
-  /** What is written on the Service as far as we know: our note while the cache lags, else the cache. */
+  /** What is written on the Service as far as we know: our write while the cache lags behind it, else the cache. */
   view(key: string, svc: V1Service, now: number): Written {
+    const cached = writtenOn(svc);
     const n = this.#notes.get(key);
-    if (n === undefined) return writtenOn(svc);
-    if (now - n.at > this.ttlMs || svc.metadata?.resourceVersion === n.resourceVersion) {
-      this.#notes.delete(key);
-      return writtenOn(svc);
-    }
-    return n.written;
+    if (n === undefined) return cached;
+    if (now - n.at <= this.ttlMs && behind(n, svc, cached)) return n.written;
+    this.#notes.delete(key);
+    return cached;
   }
 
-  /** We wrote `written` on the Service; the API server answered with `resourceVersion`. */
-  wrote(key: string, written: Written, resourceVersion: string | undefined, now: number): void {
-    this.#notes.set(key, { written, resourceVersion, at: now });
+  /**
+   * We replaced `before` (what view() said) with `written` on the Service; the API server
+   * answered with `resourceVersion`.
+   */
+  wrote(key: string, before: Written, written: Written, resourceVersion: string | undefined, now: number): void {
+    const prev = this.#notes.get(key);
+    const replaced = prev !== undefined && same(prev.written, before) ? [...prev.replaced, before] : [before];
+    this.#notes.set(key, { replaced, written, resourceVersion, at: now });
   }
 
-  /** The cache now holds `svc` (a watch event): drop the note once it shows our write. */
+  /** The cache now holds `svc` (a watch event): drop the note unless the event is one we know is stale. */
   observed(key: string, svc: V1Service): void {
     const n = this.#notes.get(key);
     if (n === undefined) return;
-    if (svc.metadata?.resourceVersion === n.resourceVersion || same(writtenOn(svc), n.written)) this.#notes.delete(key);
+    if (!behind(n, svc, writtenOn(svc))) this.#notes.delete(key);
   }
 
   forget(key: string): void {
