@@ -38,7 +38,7 @@ describe('allocator: IP-family policy edits', () => {
     const r = a.allocate(svc('ns/x', after));
     expect(r).toMatchObject({ ok: true, pool: 'dual', ips: ipsAfter, change });
     // A dropped address is free again.
-    const dropped = ipsBefore.filter((ip) => !ipsAfter.includes(ip));
+    const dropped = ipsBefore.filter((ip) => !(ipsAfter as readonly string[]).includes(ip));
     if (r.ok) expect(r.released).toEqual(dropped);
     const v6s = ipsAfter.filter((ip) => ip.includes(':')).length;
     expect(a.usage('dual')).toMatchObject({ assignedIPv4: BigInt(ipsAfter.length - v6s), assignedIPv6: BigInt(v6s) });

@@ -43,7 +43,20 @@ const NAMESPACES = ['n0', 'n1'];
 
 // Weighted towards plain values (repeated entries), so Services often can share and
 // conflicts come from one field at a time.
-const familyArb = fc.constantFrom(
+interface Spec {
+  type: 'LoadBalancer' | 'ClusterIP';
+  lbClass: string | undefined;
+  family: { ipFamilies: string[]; ipFamilyPolicy: string };
+  ports: { port: number; protocol: string }[];
+  etp: 'Cluster' | 'Local';
+  selector: string;
+  sharingKey: string | undefined;
+  request: { loadBalancerIP?: string; ips?: string };
+  pool: string | undefined;
+  legacyWritten: boolean;
+}
+
+const familyArb = fc.constantFrom<Spec['family']>(
   { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' },
   { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' },
   { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' },
@@ -52,8 +65,8 @@ const familyArb = fc.constantFrom(
   { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' },
   { ipFamilies: ['IPv6', 'IPv4'], ipFamilyPolicy: 'RequireDualStack' },
 );
-const portsArb = fc.constantFrom([{ port: 53, protocol: 'UDP' }], [{ port: 53, protocol: 'TCP' }], [{ port: 80, protocol: 'TCP' }], [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }]);
-const requestArb = fc.constantFrom<{ loadBalancerIP?: string; ips?: string }>(
+const portsArb = fc.constantFrom<Spec['ports']>([{ port: 53, protocol: 'UDP' }], [{ port: 53, protocol: 'TCP' }], [{ port: 80, protocol: 'TCP' }], [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }]);
+const requestArb = fc.constantFrom<Spec['request']>(
   {}, {}, {}, {}, {}, {},
   { loadBalancerIP: '198.51.100.1' },
   { ips: '198.51.100.2' },
@@ -61,22 +74,21 @@ const requestArb = fc.constantFrom<{ loadBalancerIP?: string; ips?: string }>(
   { ips: 'not-an-ip' },
   { loadBalancerIP: '198.51.100.1', ips: '198.51.100.1' }, // both: unreadable
 );
-const specArb = fc.record({
-  type: fc.constantFrom('LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'ClusterIP'),
+const specArb: fc.Arbitrary<Spec> = fc.record({
+  type: fc.constantFrom<Spec['type']>('LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'LoadBalancer', 'ClusterIP'),
   lbClass: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, 'example.com/other'),
   family: familyArb,
   ports: portsArb,
-  etp: fc.constantFrom('Cluster', 'Local'),
+  etp: fc.constantFrom<Spec['etp']>('Cluster', 'Local'),
   selector: fc.constantFrom('x', 'y'),
   sharingKey: fc.constantFrom(undefined, 'k', 'k', 'k', 'k2'),
   request: requestArb,
   pool: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, 'p0', 'p1', 'nope'),
   legacyWritten: fc.constantFrom(false, false, false, false, false, true),
 });
-type Spec = typeof specArb extends fc.Arbitrary<infer T> ? T : never;
 
 // Few addresses, so Services run out and wait: what a pending Service needs to be retried.
-const poolSpecsArb = fc.constantFrom(
+const poolSpecsArb = fc.constantFrom<Record<string, string[]>>(
   { p0: ['198.51.100.0/31', '2001:db8::/127'], p1: ['203.0.113.0/32'] },
   { p0: ['198.51.100.0/32', '2001:db8::/127'], p1: ['203.0.113.0/32'] },
   { p0: ['198.51.100.0/30'], p1: ['203.0.113.0/32', '2001:db8:1::/128'] },
