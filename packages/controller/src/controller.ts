@@ -4,7 +4,7 @@
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
 // What to write is decided by reconcile/decide.ts (pure); this file only applies plans.
 import { CoreV1Api, CoordinationV1Api, type KubeConfig, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { keyOf, splitKey, type EventTarget, type Watched, MetallbApiVersion, MetallbResources, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+import { keyOf, splitKey, type EventRecorder, type EventTarget, type Watched, MetallbApiVersion, MetallbResources, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
 import { Allocator } from './allocator/index.js';
 import { heldAssignments } from './reconcile/service-view.js';
 import { decide, serviceKey, withAnnotations, type ServiceMemory, type ServicePlan, type Written } from './reconcile/decide.js';
@@ -14,9 +14,7 @@ import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type P
 import { updatePoolGauges } from './reconcile/pool-metrics.js';
 
 import { LeaderElector } from './k8s/leader-elector.js';
-
 import type { StatusWriter } from './k8s/status-writer.js';
-import type { EventRecorder } from '@ironlb/core';
 import { createKubePorts, type ControllerPorts } from './ports.js';
 import { InFlight } from './k8s/in-flight.js';
 import { ensureHeartbeatSecret } from './k8s/heartbeat-secret.js';
