@@ -38,6 +38,10 @@ describe('controller: sharing is re-evaluated (issue 8, input 2)', () => {
     await s.patchService(ns, 'dns-udp', { spec: { externalTrafficPolicy: 'Local' } });
     await waitPending(ns, 'dns-udp');
     await s.waitEvent(ns, 'dns-udp', 'AllocationFailed');
+    // The controller is done with it (annotation removed, its writes seen back), as when a
+    // user makes the second change minutes later.
+    await waitFor('the pool annotation removed from dns-udp', async () => ((await s.poolAnnotation(ns, 'dns-udp')) === undefined ? true : undefined), 10_000, 100);
+    await new Promise((r) => setTimeout(r, 1_500));
     // Both Local with the same selector: compatible again, with no address released.
     await s.patchService(ns, 'dns-tcp', { spec: { externalTrafficPolicy: 'Local' } });
     expect(await s.waitIngress(ns, 'dns-udp', undefined, 10_000)).toEqual(['198.51.100.121']);
