@@ -2,22 +2,26 @@
 // in step with them, and writes each Service's IPs. Only the Lease holder acts; a
 // standby keeps warm caches. On becoming leader it re-claims every IP Services already
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
-import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { createEventRecorder, keyOf, splitKey, watchResource, type EventRecorder, type EventTarget, type Watched, Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+// What to write is decided by reconcile/decide.ts (pure); this file only applies plans.
+import { CoreV1Api, CoordinationV1Api, type KubeConfig, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
+import { keyOf, splitKey, type EventRecorder, type EventTarget, type Watched, MetallbApiVersion, MetallbResources, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
 import { Allocator } from './allocator/index.js';
-import { classifyService, heldAssignments, ingressIPs } from './reconcile/service-view.js';
+import { heldAssignments } from './reconcile/service-view.js';
+import { decide, serviceKey, withAnnotations, type ServiceMemory, type ServicePlan, type Written } from './reconcile/decide.js';
+import { WrittenMemory } from './reconcile/written-memory.js';
+import { PendingServices } from './reconcile/pending.js';
 import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type PoolHealth } from './reconcile/pool-config.js';
 import { updatePoolGauges } from './reconcile/pool-metrics.js';
-import { cleanupAfterRelease, servicesAwaitingAddresses } from './reconcile/release.js';
 
 import { LeaderElector } from './k8s/leader-elector.js';
-
-import { createStatusWriter, type StatusWriter } from './k8s/status-writer.js';
+import type { StatusWriter } from './k8s/status-writer.js';
+import { createKubePorts, type ControllerPorts } from './ports.js';
 import { InFlight } from './k8s/in-flight.js';
 import { ensureHeartbeatSecret } from './k8s/heartbeat-secret.js';
 import type { ControllerMetrics } from './metrics.js';
 
 export interface ControllerDeps {
+  /** Credentials of the Lease and heartbeat Secret clients (and of the default ports). */
   kc: KubeConfig;
   /** Namespace of the IPAddressPools and of the leader lease. */
   namespace: string;
@@ -28,11 +32,15 @@ export interface ControllerDeps {
   clock: Clock;
   log: Logger;
   metrics: ControllerMetrics;
-  writer?: StatusWriter;
-  events?: EventRecorder;
+  /** Informers, LIST, writes and Events; default createKubePorts(kc). */
+  ports?: ControllerPorts;
   /** Called when leadership is lost; main exits so the pod restarts clean. */
   onLostLeadership?: () => void;
   concurrency?: number;
+  /** Every Service is reconciled again this often, a safety net for anything missed (ms; default 5 min). */
+  resyncIntervalMs?: number;
+  /** How long an allocation failure must last before it is a Warning Event (ms; default 1 s). */
+  failureSettleMs?: number;
 }
 
 export interface Controller {
@@ -43,14 +51,15 @@ export interface Controller {
   readonly isLeader: boolean;
 }
 
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+/** A lasting failure is posted again this often (the recorder counts repeats). */
+const REPORT_EVERY_MS = 10 * 60_000;
 
 export function createController(d: ControllerDeps): Controller {
   const log = d.log;
-  const core = d.kc.makeApiClient(CoreV1Api);
-  const custom = d.kc.makeApiClient(CustomObjectsApi);
-  const writer = d.writer ?? createStatusWriter(d.kc, 'ironlb-controller');
-  const events = d.events ?? createEventRecorder(core, 'ironlb-controller', d.identity, d.clock, log);
+  const ports = d.ports ?? createKubePorts(d.kc, { identity: d.identity, clock: d.clock, log });
+  const writer: StatusWriter = ports.writer;
+  const events: EventRecorder = ports.events;
+  const settleMs = d.failureSettleMs ?? 1_000;
   const allocator = new Allocator();
   let lastGood = new Map<string, PoolView>();
   let health = new Map<string, PoolHealth>();
@@ -59,10 +68,17 @@ export function createController(d: ControllerDeps): Controller {
   let acting = false; // leader AND initial re-claim done: reconciles may run
   let initialDone = false;
   let stopped = false;
-  const legacyWarned = new Map<string, string>();
+  /** A pool change was seen and is not applied yet: allocation failures wait for it. */
+  let poolsDirty = false;
+  const memory = new Map<string, ServiceMemory>();
+  const written = new WrittenMemory();
+  const pending = new PendingServices();
   const poolGenerations = new Map<string, number>();
   let poolsWithGauges = new Set<string>();
-  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle; retry?: TimerHandle; secret?: TimerHandle } = {};
+  const timers: { pools?: TimerHandle; poolStatus?: TimerHandle; retry?: TimerHandle; secret?: TimerHandle; recheck?: TimerHandle; resync?: TimerHandle } = {};
+  /** Sharing keys whose waiting Services get another try at the next batch; 'all' after a release. */
+  let retryKeys: Set<string> | 'all' = new Set();
+  const recheckKeys = new Set<string>();
   // Reconciles and pool status writes on the wire; stop() lets them finish before the
   // lease is released, so the next leader never writes at the same time as this one.
   const inFlight = new InFlight();
@@ -80,28 +96,30 @@ export function createController(d: ControllerDeps): Controller {
   const onlyWhenActing = (fn: () => void) => () => {
     if (acting) fn();
   };
+  const requeueAll = () => {
+    for (const s of services.list()) queue.add(serviceKey(s));
+  };
 
-  const services: Watched<V1Service> = watchResource<V1Service>({
-    kc: d.kc, clock: d.clock, log, path: '/api/v1/services',
-    list: () => core.listServiceForAllNamespaces(),
-    onChange: (_t, svc) => {
-      if (acting) queue.add(keyOf(svc.metadata?.namespace ?? '', svc.metadata?.name ?? ''));
+  const services: Watched<V1Service> = ports.watchServices({
+    onChange: (type, svc) => {
+      const key = serviceKey(svc);
+      if (type === 'delete') written.forget(key);
+      else written.observed(key, svc);
+      if (acting) queue.add(key);
+    },
+    // Whatever a missed event would have said is in the cache now: look at everything.
+    onRelisted: () => {
+      written.clear();
+      if (acting) requeueAll();
     },
   });
-  const namespaces: Watched<V1Namespace> = watchResource<V1Namespace>({
-    kc: d.kc, clock: d.clock, log, path: '/api/v1/namespaces',
-    list: () => core.listNamespace(),
+  const namespaces: Watched<V1Namespace> = ports.watchNamespaces({
     // serviceAllocation.namespaceSelectors depend on namespace labels.
     onChange: (_t, ns) => onlyWhenActing(() => {
       for (const s of services.list()) if (s.metadata?.namespace === ns.metadata?.name) queue.add(keyOf(ns.metadata?.name ?? '', s.metadata?.name ?? ''));
     })(),
   });
-  // Custom objects arrive as plain JSON, which is exactly core's IPAddressPool shape.
-  const poolWatch: Watched<KubernetesObject> = watchResource<KubernetesObject>({
-    kc: d.kc, clock: d.clock, log,
-    path: `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${d.namespace}/${MetallbResources.ipAddressPool.plural}`,
-    list: async () =>
-      (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace: d.namespace, plural: MetallbResources.ipAddressPool.plural })) as KubernetesListObject<KubernetesObject>,
+  const poolWatch: Watched<KubernetesObject> = ports.watchPools(d.namespace, {
     onChange: (type, obj) => {
       // Our own status writes come back as updates with the same generation: only spec
       // changes (and adds/deletes) can change allocation.
@@ -110,6 +128,7 @@ export function createController(d: ControllerDeps): Controller {
       if (type === 'update' && gen !== undefined && poolGenerations.get(name) === gen) return;
       if (type === 'delete') poolGenerations.delete(name);
       else if (gen !== undefined) poolGenerations.set(name, gen);
+      poolsDirty = true;
       onlyWhenActing(schedulePoolResync)();
     },
   });
@@ -124,6 +143,7 @@ export function createController(d: ControllerDeps): Controller {
 
   /** Re-reads every pool, hands them to the allocator and requeues what it affects. */
   function applyPools(): void {
+    poolsDirty = false;
     const objs = pools.list();
     const cfg = resolvePoolConfig(objs, lastGood);
     lastGood = cfg.lastGood;
@@ -148,10 +168,12 @@ export function createController(d: ControllerDeps): Controller {
 
   function schedulePoolResync(): void {
     timers.pools?.cancel();
-    // Debounced: `kubectl apply` of several pools is one resync.
+    // Debounced: `kubectl apply` of several pools is one resync. Every Service is looked
+    // at again: a pool's spec or serviceAllocation can make a pending one satisfiable.
     timers.pools = d.clock.setTimer(100, () => {
+      timers.pools = undefined;
       applyPools();
-      for (const s of services.list()) queue.add(keyOf(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+      requeueAll();
     });
   }
 
@@ -186,95 +208,92 @@ export function createController(d: ControllerDeps): Controller {
 
   async function reconcileService(key: string): Promise<void> {
     if (!acting) return;
-    const started = d.clock.monotonic();
+    const now = d.clock.monotonic();
     const { namespace, name } = splitKey(key);
     const svc = services.get(name, namespace);
-    if (!svc) {
-      legacyWarned.delete(key);
-      const r = allocator.release(key);
-      if (r.held) {
-        log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: 'service-deleted' }, 'released IPs of a deleted Service');
-        schedulePoolStatus();
-        retryPending();
-      }
-      return;
-    }
-    const c = classifyService(svc, namespaces.get(namespace)?.metadata?.labels ?? {}, d.lbClass);
-    const current = ingressIPs(svc);
-    const currentPool = svc.metadata?.annotations?.[Annotations.ipAllocatedFromPool];
-
-    if (c.kind === 'ignored') {
-      const r = allocator.release(key);
-      if (!r.held) return;
-      schedulePoolStatus();
-      retryPending();
-      log.info({ event: 'ipReleased', service: key, ip: r.freed, reason: c.reason }, 'released IPs of a Service that is no longer ours');
-      // Clear only what we wrote; never touch a Service we did not assign. The API server
-      // empties ingress itself when the type leaves LoadBalancer, but not our annotation.
-      const undo = cleanupAfterRelease(svc, r.ips, c.reason);
-      if (undo.clearIngress) await writer.setIngress(namespace, name, []);
-      if (undo.clearAnnotation) await writer.setPoolAnnotation(namespace, name, undefined);
-      if (undo.clearIngress || undo.clearAnnotation) {
-        void events.record(serviceTarget(svc), 'Normal', 'ClearAssignment', `Service is no longer a LoadBalancer handled by ironlb (${c.reason}); released ${JSON.stringify(r.ips)}`);
-      }
-      return;
-    }
-
-    const legacy = c.legacyAnnotations.join(',');
-    if (legacy && legacyWarned.get(key) !== legacy) {
-      legacyWarned.set(key, legacy);
-      void events.record(serviceTarget(svc), 'Warning', 'deprecatedAnnotation',
-        `annotations ${c.legacyAnnotations.join(', ')} use the deprecated metallb.universe.tf/ prefix; use metallb.io/ instead`);
-    }
-    if (c.kind === 'invalid') {
-      // Keep whatever it holds: a typo must not take a working IP away.
-      d.metrics.allocationFailures.inc({ reason: 'invalid-request' });
-      void events.record(serviceTarget(svc), 'Warning', 'AllocationFailed', `Failed to allocate IP for "${key}": ${c.message}`);
-      return;
-    }
-
-    const r = allocator.allocate(c.view);
-    if (r.ok) {
-      if (!sameList(current, r.ips)) {
-        await writer.setIngress(namespace, name, r.ips);
-        log.info({ event: 'ipAllocated', service: key, ip: r.ips, pool: r.pool, reason: r.change }, 'assigned IPs');
-        void events.record(serviceTarget(svc), 'Normal', 'IPAllocated', `Assigned IP ${JSON.stringify(r.ips)}`);
-      }
-      if (currentPool !== r.pool) await writer.setPoolAnnotation(namespace, name, r.pool);
-      if (r.change !== 'kept' || r.released.length > 0) schedulePoolStatus();
-      if (r.released.length > 0) retryPending();
-      d.metrics.reconciles.inc({ result: 'assigned' });
-    } else {
-      d.metrics.allocationFailures.inc({ reason: r.reason });
-      d.metrics.reconciles.inc({ result: 'failed' });
-      log.info({ event: 'allocationFailed', service: key, reason: r.reason }, r.message);
-      void events.record(serviceTarget(svc), 'Warning', 'AllocationFailed', `Failed to allocate IP for "${key}": ${r.message}`);
-      if (current.length > 0) {
-        await writer.setIngress(namespace, name, []);
-        if (currentPool) await writer.setPoolAnnotation(namespace, name, undefined);
-        log.info({ event: 'ipCleared', service: key, ip: current , reason: r.reason }, 'cleared IPs the Service may no longer hold');
-        void events.record(serviceTarget(svc), 'Warning', 'ClearAssignment', `current IPs ${JSON.stringify(current)} for "${key}" are not allowed by the configuration, clearing: ${r.message}`);
-      }
-      if (r.released.length > 0) {
-        schedulePoolStatus();
-        retryPending();
-      }
-    }
-    d.metrics.reconcileSeconds.observe((d.clock.monotonic() - started) / 1000);
+    const seen = svc === undefined ? { ingress: [], pool: undefined, legacyPool: undefined } : written.view(key, svc, now);
+    const plan = decide({
+      key, svc, written: seen,
+      namespaceLabels: namespaces.get(namespace)?.metadata?.labels ?? {},
+      lbClass: d.lbClass,
+      memory: memory.get(key),
+      now,
+      poolsSettling: poolsDirty,
+      settleMs,
+      reportEveryMs: REPORT_EVERY_MS,
+    }, allocator);
+    // Bookkeeping first: the allocator has already changed, whatever the writes do.
+    if (plan.usageChanged) schedulePoolStatus();
+    if (plan.released.length > 0) retryPending('all');
+    const sharingChanged = pending.note(key, plan.waiting, plan.sharing);
+    if (sharingChanged.length > 0) retryPending(sharingChanged);
+    if (plan.recheckInMs !== undefined) recheck(key, plan.recheckInMs);
+    if (svc !== undefined) await applyWrites(plan, namespace, name, seen, now);
+    // Memory, Events and logs once the writes succeeded: a failed write re-plans them.
+    if (plan.memory === undefined) memory.delete(key);
+    else memory.set(key, plan.memory);
+    for (const l of plan.logs) log[l.level](l.fields, l.msg);
+    if (svc !== undefined) for (const e of plan.events) void events.record(serviceTarget(svc), e.type, e.reason, e.message);
+    if (plan.metrics.result !== undefined) d.metrics.reconciles.inc({ result: plan.metrics.result });
+    if (plan.metrics.failure !== undefined) d.metrics.allocationFailures.inc({ reason: plan.metrics.failure });
+    d.metrics.reconcileSeconds.observe((d.clock.monotonic() - now) / 1000);
   }
 
-  /** Addresses came free: every Service still waiting for one gets another try. */
+  /** Status first, then annotations; each write is remembered until the cache shows it. */
+  async function applyWrites(plan: ServicePlan, namespace: string, name: string, seen: Written, now: number): Promise<void> {
+    let w = seen;
+    if (plan.ingress !== undefined) {
+      const rv = await writer.setIngress(namespace, name, plan.ingress);
+      const next = { ...w, ingress: plan.ingress };
+      written.wrote(plan.key, w, next, rv, now);
+      w = next;
+    }
+    if (plan.annotations !== undefined) {
+      const rv = await writer.setAnnotations(namespace, name, plan.annotations);
+      written.wrote(plan.key, w, withAnnotations(w, plan.annotations), rv, now);
+    }
+  }
+
   /**
-   * Gives Services that hold nothing another try now that addresses came free. Batched:
-   * releases within 200 ms share one scan, so deleting N Services (a namespace) costs
-   * one scan per batch instead of N scans of N Services.
+   * Gives waiting Services another try: all of them after a release, or those with a
+   * sharing key whose group changed. Batched: changes within 200 ms share one pass over
+   * the waiting Services (never over every Service), so deleting N Services costs one
+   * pass per batch instead of N.
    */
-  function retryPending(): void {
+  function retryPending(keys: readonly string[] | 'all'): void {
+    if (keys === 'all') retryKeys = 'all';
+    else if (retryKeys !== 'all') for (const k of keys) retryKeys.add(k);
     if (timers.retry) return;
     timers.retry = d.clock.setTimer(200, () => {
       timers.retry = undefined;
+      const which = retryKeys;
+      retryKeys = new Set();
       if (!acting) return;
-      for (const k of servicesAwaitingAddresses(services.list(), (key) => allocator.assignment(key) !== undefined, d.lbClass)) queue.add(k);
+      for (const k of pending.waiters(which === 'all' ? undefined : which)) queue.add(k);
+    });
+  }
+
+  /** Reconciles `key` again once its failure has had time to resolve itself (one timer per batch). */
+  function recheck(key: string, inMs: number): void {
+    recheckKeys.add(key);
+    if (timers.recheck) return;
+    timers.recheck = d.clock.setTimer(Math.max(inMs, 50), () => {
+      timers.recheck = undefined;
+      const keys = [...recheckKeys];
+      recheckKeys.clear();
+      if (acting) for (const k of keys) queue.add(k);
+    });
+  }
+
+  /** The safety net: every Service again, however quiet the watches were. */
+  function resyncLoop(): void {
+    if (!leading || stopped) return;
+    timers.resync = d.clock.setTimer(d.resyncIntervalMs ?? 5 * 60_000, () => {
+      if (acting) {
+        log.debug({ event: 'resync', services: services.list().length }, 'periodic resync');
+        requeueAll();
+      }
+      resyncLoop();
     });
   }
 
@@ -287,7 +306,7 @@ export function createController(d: ControllerDeps): Controller {
     // event behind the previous leader's last ingress writes, and an IP written just
     // before the hand-over must never look free to us. (Reconciles still read the cache;
     // at worst they re-write the same IP the allocator already holds for the Service.)
-    const fresh = (await core.listServiceForAllNamespaces()).items;
+    const fresh = await ports.listServices();
     if (!leading || stopped) return;
     applyPools();
     const held = heldAssignments(fresh, (ns) => namespaces.get(ns)?.metadata?.labels ?? {}, d.lbClass);
@@ -295,7 +314,8 @@ export function createController(d: ControllerDeps): Controller {
     const failed = outcomes.filter((o) => !o.ok);
     for (const o of failed) if (!o.ok) log.warn({ event: 'reclaimFailed', service: o.service, reason: o.reason }, o.message);
     acting = true;
-    for (const s of services.list()) queue.add(keyOf(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
+    requeueAll();
+    resyncLoop();
     await queue.idle();
     initialDone = true;
     log.info({ event: 'initialSyncDone', reclaimed: outcomes.length - failed.length, reclaimFailed: failed.length, services: services.list().length, ms: Math.round(d.clock.monotonic() - t0) }, 'existing IPs re-claimed; pending Services handled');
@@ -304,7 +324,7 @@ export function createController(d: ControllerDeps): Controller {
 
   function ensureSecretLoop(): void {
     if (!leading || stopped) return;
-    void ensureHeartbeatSecret(core, d.namespace, d.clock, log)
+    void ensureHeartbeatSecret(d.kc.makeApiClient(CoreV1Api), d.namespace, d.clock, log)
       .catch((err: unknown) => log.error({ err, event: 'heartbeatSecretFailed' }, 'could not create the heartbeat key Secret; new speakers cannot join until it exists'))
       .finally(() => {
         if (leading && !stopped) timers.secret = d.clock.setTimer(60_000, ensureSecretLoop);
@@ -353,6 +373,8 @@ export function createController(d: ControllerDeps): Controller {
       timers.poolStatus?.cancel();
       timers.retry?.cancel();
       timers.secret?.cancel();
+      timers.recheck?.cancel();
+      timers.resync?.cancel();
       await inFlight.drain();
       await elector.stop();
       await Promise.all([services.stop(), namespaces.stop(), pools.stop()]);

@@ -8,7 +8,7 @@
 //   - allocation and release cost O(log n) in the free runs of the pools touched, plus
 //     O(pools) to pick a pool: never a scan over addresses;
 //   - inputs are never mutated, and the order pools are given in does not matter.
-import type { ParsedAddress, PoolView } from '@ironlb/core';
+import type { AddressFamily, ParsedAddress, PoolView } from '@ironlb/core';
 import { chooseFromPools, describePlan, pickInPool, poolFitsPlan } from './choose.js';
 import {
   checkFamilies,
@@ -73,6 +73,10 @@ export class Allocator {
     if (held !== undefined) {
       const verdict = this.#judgeHeld(held, svc, plan, requested.addrs, who);
       if (verdict === undefined) return this.#keep(held, svc, plan, requested.addrs, who);
+      // An IP-family policy edit: keep the addresses whose family the Service still has,
+      // drop the others, add a missing one from the same pool (issue 8, input 3).
+      const reshaped = requested.addrs.length === 0 ? this.#reshape(held, svc, plan, who) : undefined;
+      if (reshaped !== undefined) return reshaped;
       before = dropHolder(this.#s, held).ips;
     }
     const got = requested.addrs.length > 0 ? this.#claimRequested(svc, plan, requested.addrs, who) : this.#claimFresh(svc, plan, who);
@@ -80,6 +84,26 @@ export class Allocator {
     const ips = got.holder.uses.map((u) => u.text);
     const change = held === undefined ? 'new' : before.length === ips.length && before.every((ip) => ips.includes(ip)) ? 'kept' : 'moved';
     return { ok: true, service: key, pool: got.holder.pool.name, ips, change, released: before.filter((ip) => !ips.includes(ip)) };
+  }
+
+  /**
+   * For a Service whose request cannot be read (`svc` is its view without a request):
+   * keeps what it holds while that stays valid — dropping a family it no longer has,
+   * adding one a dual-stack policy needs from the same pool — and releases it otherwise.
+   * Never allocates anew. Undefined when it holds nothing. The same rules as restore(),
+   * so a restart agrees with what the running controller kept.
+   */
+  hold(svc: ServiceView): AllocationResult | undefined {
+    const held = this.#s.holders.get(svc.key);
+    if (held === undefined) return undefined;
+    const planned = planFamilies(svc);
+    const who = this.#identity(svc);
+    const verdict = planned.ok ? this.#judgeHeld(held, svc, planned.plan, [], who) : failure('invalid-request', planned.message);
+    if (verdict === undefined && planned.ok) return this.#keep(held, svc, planned.plan, [], who);
+    const reshaped = planned.ok ? this.#reshape(held, svc, planned.plan, who) : undefined;
+    if (reshaped !== undefined) return reshaped;
+    const gone = dropHolder(this.#s, held);
+    return { ok: false, service: svc.key, reason: verdict?.reason ?? 'invalid-request', message: verdict?.message ?? '', released: gone.ips };
   }
 
   /** Frees the Service's addresses (Service deleted, or no longer a LoadBalancer). */
@@ -142,7 +166,12 @@ export class Allocator {
     if (!planned.ok) return failure('invalid-request', planned.message);
     const held = parseAddressList(h.ips, svc.key, 'status.loadBalancer.ingress');
     if (!held.ok) return held;
-    const addrs = orderForPlan(held.addrs, planned.plan);
+    // An IP-family edit made while we were away: the addresses of the families the
+    // Service still has are re-claimed, as allocate() would have kept them (a missing
+    // dual-stack family is added by the reconcile that follows).
+    const plan = planned.plan;
+    const wanted = held.addrs.filter((a) => a.family === plan.primary || (plan.mode !== 'single' && a.family === plan.secondary));
+    const addrs = orderForPlan(wanted.length > 0 ? wanted : held.addrs, plan);
     const existing = this.#s.holders.get(svc.key);
     if (existing !== undefined) {
       if (sameAddresses(existing.uses, addrs)) return undefined;
@@ -154,7 +183,7 @@ export class Allocator {
     if (requested.addrs.length > 0 && !sameAddresses(requested.addrs, addrs)) {
       return failure('request-changed', `Service ${svc.key} holds ${addrs.map((a) => a.normalized).join(', ')} but now asks for ${requested.addrs.map((a) => a.normalized).join(', ')}`);
     }
-    const famProblem = checkFamilies(addrs, planned.plan, svc.key, 'held');
+    const famProblem = plan.mode === 'require-dual' && addrs.length === 1 ? undefined : checkFamilies(addrs, plan, svc.key, 'held');
     if (famProblem !== undefined) return famProblem;
     const who = this.#identity(svc);
     const located = locateAddresses(this.#s, svc, addrs, who, svc.requestedPool, 'request-changed');
@@ -180,6 +209,41 @@ export class Allocator {
       if (!share.ok) return failure(share.reason, share.message);
     }
     return undefined;
+  }
+
+  /**
+   * Fits a held assignment to a changed family plan without touching the addresses that
+   * stay valid: those of a family the plan no longer has are given back, a family
+   * RequireDualStack now needs comes from the held pool (PreferDualStack's is added by
+   * #keep). Undefined when the kept part is itself invalid, or the pool cannot give the
+   * missing family: the Service then moves as a whole.
+   */
+  #reshape(held: Holder, svc: ServiceView, plan: FamilyPlan, who: ShareIdentity): AllocationResult | undefined {
+    const wanted = (f: number) => f === plan.primary || (plan.mode !== 'single' && f === plan.secondary);
+    const kept = held.uses.filter((u) => wanted(u.family));
+    if (kept.length === 0 || (kept.length === held.uses.length && plan.mode !== 'require-dual')) return undefined;
+    const missing = plan.mode === 'require-dual' && kept.length === 1 ? (kept[0]?.family === plan.primary ? plan.secondary : plan.primary) : undefined;
+    const verdict = this.#judgeHeld({ ...held, uses: kept }, svc, plan.mode === 'require-dual' ? { mode: 'single', primary: kept[0]?.family as AddressFamily } : plan, [], who);
+    if (verdict !== undefined) return undefined;
+    const pick = missing === undefined ? undefined : pickInPool(held.pool, missing, who);
+    if (missing !== undefined && pick === undefined) return undefined;
+    const released: string[] = [];
+    for (const use of held.uses) {
+      if (kept.includes(use)) continue;
+      if (held.pool.family(use.family).leave(use, held)) released.push(use.text);
+    }
+    held.uses = kept;
+    refreshIdentity(held, who);
+    let change: 'dropped-family' | 'added-family' = 'dropped-family';
+    if (pick !== undefined && missing !== undefined) {
+      const space = held.pool.family(missing);
+      const use = pick.use ?? space.claimFree(pick.segment, pick.off, held);
+      if (pick.use !== undefined) space.join(pick.use, held);
+      held.uses = [...held.uses, use];
+      change = 'added-family';
+    }
+    held.uses = orderForPlan(held.uses, plan);
+    return { ok: true, service: svc.key, pool: held.pool.name, ips: held.uses.map((u) => u.text), change, released };
   }
 
   /** Keeps a valid assignment; PreferDualStack may gain its missing family from the same pool. */

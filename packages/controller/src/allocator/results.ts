@@ -39,8 +39,12 @@ export type AllocationResult =
       service: string;
       pool: string;
       ips: string[];
-      /** kept: same IPs as before; added-family: PreferDualStack got its second family; new: had none; moved: had others. */
-      change: 'kept' | 'added-family' | 'new' | 'moved';
+      /**
+       * kept: same IPs as before; added-family: a dual-stack policy got its second family
+       * (the held one kept); dropped-family: a family the Service no longer has was given
+       * back (the other kept); new: had none; moved: had others.
+       */
+      change: 'kept' | 'added-family' | 'dropped-family' | 'new' | 'moved';
       /** Addresses this Service gave up during the call (its old ones when moved). */
       released: string[];
     }

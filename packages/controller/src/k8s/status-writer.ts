@@ -1,13 +1,15 @@
 // The controller's only writes to Services and pools, behind a narrow port. Merge
-// patches touch just our fields: ingress in the status subresource, our annotation in
+// patches touch just our fields: ingress in the status subresource, our annotations in
 // metadata, and the pool's status.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { Annotations, MetallbGroup, MetallbVersion, MetallbResources } from '@ironlb/core';
+import { MetallbGroup, MetallbVersion, MetallbResources } from '@ironlb/core';
 import type { PoolStatus } from '../reconcile/pool-config.js';
 
 export interface StatusWriter {
-  setIngress(namespace: string, name: string, ips: readonly string[]): Promise<void>;
-  setPoolAnnotation(namespace: string, name: string, pool: string | undefined): Promise<void>;
+  /** Sets status.loadBalancer.ingress ([] clears it); resolves to the Service's new resourceVersion. */
+  setIngress(namespace: string, name: string, ips: readonly string[]): Promise<string | undefined>;
+  /** Merge-patches metadata.annotations (null removes a key); resolves to the new resourceVersion. */
+  setAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>): Promise<string | undefined>;
   setPoolStatus(namespace: string, name: string, status: PoolStatus): Promise<void>;
 }
 
@@ -19,11 +21,12 @@ export function createStatusWriter(kc: KubeConfig, fieldManager: string): Status
   return {
     async setIngress(namespace, name, ips) {
       const ingress = ips.length > 0 ? ips.map((ip) => ({ ip, ipMode: 'VIP' })) : null;
-      await core.patchNamespacedServiceStatus({ namespace, name, fieldManager, body: { status: { loadBalancer: { ingress } } } }, merge);
+      const svc = await core.patchNamespacedServiceStatus({ namespace, name, fieldManager, body: { status: { loadBalancer: { ingress } } } }, merge);
+      return svc.metadata?.resourceVersion;
     },
-    async setPoolAnnotation(namespace, name, pool) {
-      const body = { metadata: { annotations: { [Annotations.ipAllocatedFromPool]: pool ?? null } } };
-      await core.patchNamespacedService({ namespace, name, fieldManager, body }, merge);
+    async setAnnotations(namespace, name, annotations) {
+      const svc = await core.patchNamespacedService({ namespace, name, fieldManager, body: { metadata: { annotations } } }, merge);
+      return svc.metadata?.resourceVersion;
     },
     async setPoolStatus(namespace, name, status) {
       await custom.patchNamespacedCustomObjectStatus(

@@ -1,16 +1,16 @@
 // From a Service API object to what the allocator needs, or to why we leave it alone.
 // Pure: the reconciler passes the object and its namespace's labels.
 import type { V1Service } from '@kubernetes/client-node';
-import { keyOf, readServiceRequest, type IPFamilyName } from '@ironlb/core';
+import { Annotations, LegacyAnnotations, keyOf, readServiceRequest, type IPFamilyName } from '@ironlb/core';
 import type { HeldAssignment, IPFamilyPolicy, ServiceView } from '../allocator/index.js';
 
 export type ServiceClassification =
   | { kind: 'handled'; view: ServiceView; legacyAnnotations: string[]; warnings: string[] }
   /**
    * Ours, but its request cannot be read: keep what it holds and say why. `holding` is its
-   * view without any request (no IPs, pool or sharing key asked for), so a re-claim after
-   * a restart still holds its IPs — held but unreadable is never free (issue 8) — and,
-   * having no sharing key, shares them with nobody.
+   * view without any request (no IPs or pool asked for; its sharing key if that alone can
+   * be read), so a re-claim after a restart still holds its IPs — held but unreadable is
+   * never free (issue 8).
    */
   | { kind: 'invalid'; message: string; legacyAnnotations: string[]; holding: ServiceView }
   /** Not ours (not a LoadBalancer, another class, being deleted): hold nothing for it. */
@@ -44,7 +44,13 @@ export function classifyService(svc: V1Service, namespaceLabels: Readonly<Record
     externalTrafficPolicy: spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
     selector: spec.selector ?? {},
   };
-  if (!req.ok) return { kind: 'invalid', message: req.message, legacyAnnotations: req.legacyAnnotations, holding: base };
+  if (!req.ok) {
+    // Its sharing key alone may still be readable: a Service that shared its IP keeps
+    // sharing it (without the key, a restart would re-claim it for one of the two only).
+    const sharing = readServiceRequest({ annotations: pickSharingKey(svc.metadata?.annotations) });
+    const sharingKey = sharing.ok ? sharing.request.sharingKey : undefined;
+    return { kind: 'invalid', message: req.message, legacyAnnotations: req.legacyAnnotations, holding: sharingKey === undefined ? base : { ...base, sharingKey } };
+  }
   const view: ServiceView = {
     ...base,
     requestedIPs: req.request.requestedIPs,
@@ -53,6 +59,15 @@ export function classifyService(svc: V1Service, namespaceLabels: Readonly<Record
   };
 
   return { kind: 'handled', view, legacyAnnotations: req.request.legacyAnnotations, warnings: req.request.warnings };
+}
+
+function pickSharingKey(annotations: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of [Annotations.allowSharedIP, LegacyAnnotations.allowSharedIP]) {
+    const v = annotations?.[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 /** The IPs status.loadBalancer.ingress holds, in order. */
