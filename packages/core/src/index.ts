@@ -21,3 +21,4 @@ export * from './informer.js';
 export * from './events.js';
 export * from './api-errors.js';
 export * from './strict-arp.js';
+export * from './l2-advertisement-select.js';

@@ -4,7 +4,7 @@
 // every pool when both are empty; nodeSelectors and serviceSelectors are ORed lists where
 // empty means "all". A pool is announced under the union of every advertisement that
 // selects it, so coverage is "at least one advertisement matches all three".
-import { matchAnyLabelSelector, type LabelSelector } from '@ironlb/core';
+import { advertisementSelectsPool, advertisementSelectsService, matchAnyLabelSelector, type LabelSelector } from '@ironlb/core';
 import { compareStrings, sortedUnique } from './order.js';
 import type { ElectionAdvertisement, ElectionNode, ElectionPool, ElectionService } from './types.js';
 
@@ -31,11 +31,9 @@ function matchOptional(selectors: readonly LabelSelector[] | undefined, labels: 
   return isEmpty(selectors) || matchAnyLabelSelector(selectors as readonly LabelSelector[], labels);
 }
 
-/** True when `ad` announces `pool` (ignoring nodes and services). */
+/** True when `ad` announces `pool` (ignoring nodes and services); core's one implementation. */
 export function selectsPool(ad: ElectionAdvertisement, pool: ElectionPool): boolean {
-  if (isEmpty(ad.ipAddressPools) && isEmpty(ad.ipAddressPoolSelectors)) return true;
-  if (ad.ipAddressPools?.includes(pool.name)) return true;
-  return !isEmpty(ad.ipAddressPoolSelectors) && matchAnyLabelSelector(ad.ipAddressPoolSelectors as readonly LabelSelector[], pool.labels);
+  return advertisementSelectsPool(ad, pool);
 }
 
 export function selectsNode(ad: ElectionAdvertisement, node: Pick<ElectionNode, 'labels'>): boolean {
@@ -43,7 +41,7 @@ export function selectsNode(ad: ElectionAdvertisement, node: Pick<ElectionNode, 
 }
 
 export function selectsService(ad: ElectionAdvertisement, service: Pick<ElectionService, 'labels'>): boolean {
-  return matchOptional(ad.serviceSelectors, service.labels);
+  return advertisementSelectsService(ad, service.labels);
 }
 
 /**
