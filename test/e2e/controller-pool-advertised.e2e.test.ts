@@ -75,6 +75,12 @@ describe('controller: L2Advertisement coverage', () => {
     await s.custom.deleteNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', plural: 'l2advertisements', namespace: PoolNamespace, name: byLabel });
     ads.delete(byLabel);
     await s.waitPool(pool, 'Advertised=False again', (x) => condition(x, 'Advertised')?.status === 'False');
+
+    // Labelling the pool alone (no spec change) is enough to be selected.
+    const gold = await createAdvertisement('gold', { ipAddressPoolSelectors: [{ matchLabels: { tier: `gold-${s.run}` } }] });
+    await s.k.ok(['label', 'ipaddresspool', pool, '-n', PoolNamespace, `tier=gold-${s.run}`]);
+    const relabelled = await s.waitPool(pool, 'Advertised=True after a label change', (x) => condition(x, 'Advertised')?.status === 'True');
+    expect(condition(relabelled, 'Advertised')?.message).toContain(gold);
   });
 
   it('names the advertisements whose serviceSelectors skip the Service; an advertisement listing no pools covers all', async () => {

@@ -113,7 +113,11 @@ export function createController(d: ControllerDeps): Controller {
       // changes (and adds/deletes) can change allocation.
       const name = obj.metadata?.name ?? '';
       const gen = obj.metadata?.generation;
-      if (type === 'update' && gen !== undefined && poolGenerations.get(name) === gen) return;
+      if (type === 'update' && gen !== undefined && poolGenerations.get(name) === gen) {
+        // Labels may have changed: L2Advertisements select pools by label (Advertised).
+        onlyWhenActing(schedulePoolStatus)();
+        return;
+      }
       if (type === 'delete') poolGenerations.delete(name);
       else if (gen !== undefined) poolGenerations.set(name, gen);
       onlyWhenActing(schedulePoolResync)();
