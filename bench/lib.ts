@@ -64,12 +64,20 @@ metadata: { name: ${ns}, namespace: metallb-system }
 spec:
   addresses: ["${cidr}"]
   serviceAllocation: { namespaces: ["${ns}"] }
+---
+# A real setup announces its pool; without this the controller rightly warns on every
+# Service (NotAdvertised), which is not what the bench measures.
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: ${ns}, namespace: metallb-system }
+spec:
+  ipAddressPools: ["${ns}"]
 `);
 }
 
 export async function cleanupBench(c: ClusterInfo, ns: string): Promise<void> {
   await kubectl(c, ['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=300s'], { allowFail: true, timeoutMs: 320_000 });
-  await kubectl(c, ['delete', 'ipaddresspool', ns, '-n', 'metallb-system', '--ignore-not-found'], { allowFail: true });
+  await kubectl(c, ['delete', 'ipaddresspool,l2advertisement', ns, '-n', 'metallb-system', '--ignore-not-found'], { allowFail: true });
 }
 
 export async function startBenchController(c: ClusterInfo): Promise<{ ctl: RunningComponent; opsPort: number }> {

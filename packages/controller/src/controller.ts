@@ -4,13 +4,17 @@
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
 // What to write is decided by reconcile/decide.ts (pure); this file only applies plans.
 import { CoreV1Api, CoordinationV1Api, type KubeConfig, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { keyOf, splitKey, type EventRecorder, type EventTarget, type Watched, MetallbApiVersion, MetallbResources, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+import { keyOf, splitKey, type EventRecorder, type EventTarget, type Watched, MetallbApiVersion, MetallbResources, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type TimerHandle } from '@ironlb/core';
 import { Allocator } from './allocator/index.js';
 import { heldAssignments } from './reconcile/service-view.js';
 import { decide, serviceKey, withAnnotations, type ServiceMemory, type ServicePlan, type Written } from './reconcile/decide.js';
 import { WrittenMemory } from './reconcile/written-memory.js';
 import { PendingServices } from './reconcile/pending.js';
-import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type PoolHealth } from './reconcile/pool-config.js';
+import { heldByPool, lastValidSpecWrites, poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type LastGood, type PoolHealth } from './reconcile/pool-config.js';
+import { advertisementViewOf } from './reconcile/l2-coverage.js';
+import { ClassClaimLeaseName } from './reconcile/class-claim.js';
+import { createCoverageReporter } from './k8s/coverage-reporter.js';
+import { createClassClaim } from './k8s/class-claim.js';
 import { updatePoolGauges } from './reconcile/pool-metrics.js';
 
 import { LeaderElector } from './k8s/leader-elector.js';
@@ -61,7 +65,7 @@ export function createController(d: ControllerDeps): Controller {
   const events: EventRecorder = ports.events;
   const settleMs = d.failureSettleMs ?? 1_000;
   const allocator = new Allocator();
-  let lastGood = new Map<string, PoolView>();
+  let lastGood: LastGood = new Map();
   let health = new Map<string, PoolHealth>();
   let overlaps: PoolOverlap[] = [];
   let leading = false;
@@ -106,6 +110,7 @@ export function createController(d: ControllerDeps): Controller {
       if (type === 'delete') written.forget(key);
       else written.observed(key, svc);
       if (acting) queue.add(key);
+      if (acting) coverage.schedule(); // serviceSelectors of advertisements depend on labels
     },
     // Whatever a missed event would have said is in the cache now: look at everything.
     onRelisted: () => {
@@ -125,7 +130,11 @@ export function createController(d: ControllerDeps): Controller {
       // changes (and adds/deletes) can change allocation.
       const name = obj.metadata?.name ?? '';
       const gen = obj.metadata?.generation;
-      if (type === 'update' && gen !== undefined && poolGenerations.get(name) === gen) return;
+      if (type === 'update' && gen !== undefined && poolGenerations.get(name) === gen) {
+        // Labels may have changed: L2Advertisements select pools by label (Advertised).
+        onlyWhenActing(schedulePoolStatus)();
+        return;
+      }
       if (type === 'delete') poolGenerations.delete(name);
       else if (gen !== undefined) poolGenerations.set(name, gen);
       poolsDirty = true;
@@ -133,6 +142,30 @@ export function createController(d: ControllerDeps): Controller {
     },
   });
   const pools = { list: () => poolWatch.list() as unknown as IPAddressPool[], synced: poolWatch.synced, stop: () => poolWatch.stop() };
+  // L2Advertisements: only to tell users about IPs that no node announces (issue 8).
+  let adsSynced = false;
+  const adWatch: Watched<KubernetesObject> = ports.watchAdvertisements(d.namespace, {
+    onChange: () => onlyWhenActing(schedulePoolStatus)(),
+  });
+  void adWatch.synced.then(() => (adsSynced = true));
+  const coverage = createCoverageReporter({
+    clock: d.clock, log, events,
+    advertisements: () => (adsSynced ? adWatch.list().map(advertisementViewOf) : undefined),
+    pools: () => pools.list().map((p) => ({ name: p.metadata?.name ?? '', labels: p.metadata?.labels ?? {} })),
+    assignments: () => allocator.assignments(),
+    service: (key) => services.get(splitKey(key).name, splitKey(key).namespace),
+    acting: () => acting,
+  });
+  const poolAnnotations = ports.poolAnnotations;
+  const classClaim = createClassClaim({
+    api: d.kc.makeApiClient(CoordinationV1Api), namespace: d.namespace, identity: d.identity, lbClass: d.lbClass,
+    clock: d.clock, log, durationSeconds: d.leaseDurationSeconds,
+    onLost: () => {
+      acting = false;
+      d.onLostLeadership?.();
+    },
+    onRefused: (message) => void events.record({ kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', namespace: d.namespace, name: ClassClaimLeaseName }, 'Warning', 'LBClassConflict', message),
+  });
 
   const serviceTarget = (svc: V1Service): EventTarget => ({
     kind: 'Service', apiVersion: 'v1', namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '', uid: svc.metadata?.uid,
@@ -142,10 +175,10 @@ export function createController(d: ControllerDeps): Controller {
   });
 
   /** Re-reads every pool, hands them to the allocator and requeues what it affects. */
-  function applyPools(): void {
+  function applyPools(svcs: readonly V1Service[] = services.list()): void {
     poolsDirty = false;
     const objs = pools.list();
-    const cfg = resolvePoolConfig(objs, lastGood);
+    const cfg = resolvePoolConfig(objs, lastGood, heldByPool(svcs, d.lbClass));
     lastGood = cfg.lastGood;
     health = cfg.health;
     const report = allocator.setPools(cfg.pools);
@@ -178,6 +211,7 @@ export function createController(d: ControllerDeps): Controller {
   }
 
   function schedulePoolStatus(): void {
+    coverage.schedule();
     if (timers.poolStatus) return;
     // At most one status write per pool per second, however many Services change.
     timers.poolStatus = d.clock.setTimer(1_000, () => {
@@ -195,12 +229,22 @@ export function createController(d: ControllerDeps): Controller {
       const name = p.metadata?.name ?? '';
       const cur = p.status as (NonNullable<IPAddressPool['status']> & { conditions?: Condition[] }) | undefined;
       const usage = allocator.usage(name);
-      const want = poolStatusOf(name, p.metadata?.generation, health.get(name), overlaps, usage, cur?.conditions ?? [], now);
+      const advertisedBy = coverage.advertisedBy({ name, labels: p.metadata?.labels ?? {} });
+      const want = poolStatusOf(name, p.metadata?.generation, health.get(name), overlaps, usage, cur?.conditions ?? [], now, advertisedBy);
       if (samePoolStatus(cur, want)) continue;
       try {
         await writer.setPoolStatus(d.namespace, name, want);
       } catch (err) {
         log.warn({ err, pool: name }, 'could not write pool status; will retry');
+        schedulePoolStatus();
+      }
+    }
+    // Persist each pool's last valid spec, so a restart while it is invalid still serves it.
+    for (const w of lastValidSpecWrites(objs, { lastGood })) {
+      try {
+        await poolAnnotations.setLastValidSpec(d.namespace, w.pool, w.value);
+      } catch (err) {
+        log.warn({ err, pool: w.pool }, 'could not persist the last valid spec; will retry');
         schedulePoolStatus();
       }
     }
@@ -301,6 +345,8 @@ export function createController(d: ControllerDeps): Controller {
   async function takeOver(): Promise<void> {
     await Promise.all([services.synced, namespaces.synced, pools.synced]);
     if (!leading || stopped) return;
+    // One lb-class per namespace: wait (not ready) while another class's leader acts here.
+    if (!(await classClaim.acquire(() => leading && !stopped))) return;
     const t0 = d.clock.monotonic();
     // Re-claim from a fresh list, not from the cache: a standby's cache can be a watch
     // event behind the previous leader's last ingress writes, and an IP written just
@@ -308,7 +354,7 @@ export function createController(d: ControllerDeps): Controller {
     // at worst they re-write the same IP the allocator already holds for the Service.)
     const fresh = await ports.listServices();
     if (!leading || stopped) return;
-    applyPools();
+    applyPools(fresh);
     const held = heldAssignments(fresh, (ns) => namespaces.get(ns)?.metadata?.labels ?? {}, d.lbClass);
     const outcomes = allocator.restore(held);
     const failed = outcomes.filter((o) => !o.ok);
@@ -375,15 +421,19 @@ export function createController(d: ControllerDeps): Controller {
       timers.secret?.cancel();
       timers.recheck?.cancel();
       timers.resync?.cancel();
+      coverage.stop();
       await inFlight.drain();
+      await classClaim.release();
       await elector.stop();
-      await Promise.all([services.stop(), namespaces.stop(), pools.stop()]);
+      await Promise.all([services.stop(), namespaces.stop(), pools.stop(), adWatch.stop()]);
       d.metrics.isLeader.set(0);
     },
     notReady() {
       const reasons: string[] = [];
       if (stopped) reasons.push('stopping');
       if (!elector.decided) reasons.push('leader election: first attempt pending');
+      const blocked = classClaim.blocked();
+      if (leading && blocked !== undefined) reasons.push(blocked);
       // A standby is ready once it could take over; the leader once it has caught up.
       if (leading && !initialDone) reasons.push('leader: re-claiming existing IPs and handling pending Services');
       return reasons;

@@ -1,10 +1,11 @@
 // The controller's API clients, as the narrow ports the reconcile loop uses: informers
-// (the core one) over Services, Namespaces and pools, one fresh LIST of Services, the
+// (the core one) over Services, Namespaces, pools and L2Advertisements, one fresh LIST of Services, the
 // status writer and the Event recorder. createKubePorts builds them on client-node;
 // tests can hand createController their own, or the real ones on another identity.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
 import { createEventRecorder, watchResource, withDeadline, MetallbGroup, MetallbResources, MetallbVersion, type ChangeType, type Clock, type EventRecorder, type Logger, type Watched } from '@ironlb/core';
 import { createStatusWriter, type StatusWriter } from './k8s/status-writer.js';
+import { createPoolAnnotationWriter, type PoolAnnotationWriter } from './k8s/pool-annotations.js';
 
 export interface WatchHandlers<T> {
   onChange: (type: ChangeType, obj: T) => void;
@@ -18,9 +19,13 @@ export interface ControllerPorts {
   watchNamespaces(h: WatchHandlers<V1Namespace>): Watched<V1Namespace>;
   /** IPAddressPools of `namespace`, as plain JSON (core's IPAddressPool shape). */
   watchPools(namespace: string, h: WatchHandlers<KubernetesObject>): Watched<KubernetesObject>;
+  /** L2Advertisements of `namespace`, as plain JSON (only to report IPs nobody announces). */
+  watchAdvertisements(namespace: string, h: WatchHandlers<KubernetesObject>): Watched<KubernetesObject>;
   /** A fresh LIST of every Service (take-over re-claims from it, not from a cache). */
   listServices(): Promise<V1Service[]>;
   writer: StatusWriter;
+  /** Writes `ironlb.io/last-valid-spec` on pools. */
+  poolAnnotations: PoolAnnotationWriter;
   events: EventRecorder;
 }
 
@@ -43,8 +48,17 @@ export function createKubePorts(kc: KubeConfig, o: { identity: string; clock: Cl
         list: async () =>
           (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.ipAddressPool.plural })) as KubernetesListObject<KubernetesObject>,
       }),
+    watchAdvertisements: (namespace, h) =>
+      watchResource<KubernetesObject>({
+        ...base,
+        ...h,
+        path: `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${namespace}/${MetallbResources.l2Advertisement.plural}`,
+        list: async () =>
+          (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.l2Advertisement.plural })) as KubernetesListObject<KubernetesObject>,
+      }),
     listServices: async () => (await withDeadline(core.listServiceForAllNamespaces(), LIST_DEADLINE_MS, 'list services', o.clock)).items,
     writer: createStatusWriter(kc, component),
+    poolAnnotations: createPoolAnnotationWriter(kc, component, o.clock),
     events: createEventRecorder(core, component, o.identity, o.clock, o.log),
   };
 }

@@ -25,3 +25,4 @@ export * from './election/index.js';
 export * from './lease-view.js';
 export * from './speaker-objects.js';
 export * from './election-views.js';
+export * from './l2-advertisement-select.js';

@@ -5,6 +5,7 @@
 // empty means "all". A pool is announced under the union of every advertisement that
 // selects it, so coverage is "at least one advertisement matches all three".
 import { matchAnyLabelSelector } from '../label-selector.js';
+import { advertisementSelectsPool, advertisementSelectsService } from '../l2-advertisement-select.js';
 import type { LabelSelector } from '../metallb-types.js';
 import { compareStrings, sortedUnique } from './order.js';
 import type { ElectionAdvertisement, ElectionNode, ElectionPool, ElectionService } from './types.js';
@@ -32,11 +33,9 @@ function matchOptional(selectors: readonly LabelSelector[] | undefined, labels: 
   return isEmpty(selectors) || matchAnyLabelSelector(selectors as readonly LabelSelector[], labels);
 }
 
-/** True when `ad` announces `pool` (ignoring nodes and services). */
+/** True when `ad` announces `pool` (ignoring nodes and services); core's one implementation. */
 export function selectsPool(ad: ElectionAdvertisement, pool: ElectionPool): boolean {
-  if (isEmpty(ad.ipAddressPools) && isEmpty(ad.ipAddressPoolSelectors)) return true;
-  if (ad.ipAddressPools?.includes(pool.name)) return true;
-  return !isEmpty(ad.ipAddressPoolSelectors) && matchAnyLabelSelector(ad.ipAddressPoolSelectors as readonly LabelSelector[], pool.labels);
+  return advertisementSelectsPool(ad, pool);
 }
 
 export function selectsNode(ad: ElectionAdvertisement, node: Pick<ElectionNode, 'labels'>): boolean {
@@ -44,7 +43,7 @@ export function selectsNode(ad: ElectionAdvertisement, node: Pick<ElectionNode, 
 }
 
 export function selectsService(ad: ElectionAdvertisement, service: Pick<ElectionService, 'labels'>): boolean {
-  return matchOptional(ad.serviceSelectors, service.labels);
+  return advertisementSelectsService(ad, service.labels);
 }
 
 /**
