@@ -156,6 +156,26 @@ describe('explain: election order and why each node above the owner is not it', 
     expect(r.advertisements.map((a) => [a.name, a.covers, a.notBecause])).toEqual([['adv', true, undefined], ['other', false, 'pool']]);
   });
 
+  it('a Service sharing an IP is ranked by the IP the speakers hash for its group', () => {
+    // dual shares only its second address with v6only: the group is ordered by dual's
+    // first IP, so v6only's nodes must be listed in that order, the owner first.
+    const v4 = '198.51.100.1';
+    const v6 = '2001:db8:1::1';
+    const share = { 'metallb.io/allow-shared-ip': 'k' };
+    const dual = service('dual', { ips: [v4, v6], pool: 'big', ipFamilies: ['IPv4', 'IPv6'], annotations: share });
+    dual.spec = { ...dual.spec, ipFamilyPolicy: 'RequireDualStack' };
+    const v6only = service('v6only', { ips: [v6], pool: 'big', ipFamilies: ['IPv6'], annotations: { ...share, 'metallb.io/loadBalancerIPs': v6 } });
+    v6only.spec = { ...v6only.spec, ports: [{ port: 81, protocol: 'TCP' }] };
+    const s = snapshot({ pools: [pool('big', ['198.51.100.0/30', '2001:db8:1::/64'])], advertisements: [advertisement('adv')], services: [dual, v6only] });
+    const m = buildModel(s);
+    const r = explainService(m, v6only);
+    const order = electionOrder(NODES, v4);
+    expect(r.electionIp).toBe(v4);
+    expect(r.nodes.map((n) => n.node)).toEqual(order);
+    expect(r.nodes[0]).toMatchObject({ node: order[0], role: 'owner' });
+    expect(r.elected).toBe(explainService(m, dual).elected);
+  });
+
   it('another class is not ours, and says so', () => {
     const s = snapshot({ ...base, services: [service('x', { lbClass: 'example.com/lb' })] });
     expect(explainService(buildModel(s), s.services[0]!).allocation).toMatchObject({ state: 'not-ours', reason: 'other-class' });

@@ -53,7 +53,7 @@ export interface ExplainReport {
   readonly trafficPolicy: 'Cluster' | 'Local';
   readonly allocation: AllocationExplanation;
   readonly advertisements: readonly AdvertisementCoverage[];
-  /** The IP the order is computed for (the first ingress IP), when there is one. */
+  /** The IP the order is computed for (the first ingress IP, or the shared group's), when there is one. */
   readonly electionIp: string | undefined;
   readonly nodes: readonly NodeVerdict[];
   readonly elected: string | undefined;
@@ -89,7 +89,8 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
       };
     });
 
-  const electionIp = d?.ips[0];
+  // The IP the speakers hashed: for a shared IP the group's, which may not be ours first.
+  const electionIp = d?.electionIp ?? d?.ips[0];
   const verdicts: NodeVerdict[] = [];
   if (electionIp !== undefined && d !== undefined) {
     const excluded = new Map(d.excluded.map((x) => [x.node, x.reason]));
