@@ -198,7 +198,7 @@ describe('pools', () => {
   it('counts used/free per family with the allocator, and lists Services and advertisements', () => {
     const s = snapshot({ pools: [pool('dual', ['198.51.100.200/30', '2001:db8:100::/126'])], advertisements: [advertisement('all')], services: [service('a', { ips: ['198.51.100.200'], pool: 'dual' })] });
     const [p] = poolsReport(buildModel(s)).pools;
-    expect(p).toMatchObject({ name: 'dual', ipv4: { total: 4, used: 1, free: 3 }, ipv6: { total: 4, used: 0, free: 4 }, services: ['demo/a'], advertisements: ['all'], problems: [] });
+    expect(p).toMatchObject({ name: 'dual', ipv4: { total: 4n, used: 1n, free: 3n }, ipv6: { total: 4n, used: 0n, free: 4n }, services: ['demo/a'], advertisements: ['all'], problems: [] });
   });
 
   it('names overlap, host bits, not advertised, full and invalid', () => {
