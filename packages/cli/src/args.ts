@@ -66,7 +66,7 @@ Flags:
 Exit codes:
   0  ok
   1  problems found (pending or unannounced Service, failed check, pool problem)
-  2  usage error, or the Service named does not exist or is not a LoadBalancer
+  2  usage error, an unusable kubeconfig or context, or the Service named does not exist or is not a LoadBalancer
   3  cannot reach the API server (or forbidden), or the metallb.io CRDs are not installed
 `;
 
