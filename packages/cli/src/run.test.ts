@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '@ironlb/core';
 import { run } from './run.js';
 
-async function runWith(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function runWith(argv: string[], kubeconfigEnv?: string): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run({ argv, out: (t) => (out += t), err: (t) => (err += t), clock: systemClock });
+  const code = await run({ argv, out: (t) => (out += t), err: (t) => (err += t), clock: systemClock, ...(kubeconfigEnv ? { kubeconfigEnv } : {}) });
   return { code, out, err };
 }
 
@@ -41,5 +41,11 @@ describe('a kubeconfig that cannot be used is a usage error (exit 2) naming the 
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/Cannot read properties|No active cluster/);
     expect(r.out).toBe('');
+  });
+
+  it('a $KUBECONFIG list none of whose files exists', async () => {
+    const r = await runWith(['status'], `${join(dir, 'a')}:${join(dir, 'b')}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: cannot load kubeconfig \$KUBECONFIG \(.*\): none of the kubeconfig files exists/);
   });
 });

@@ -18,6 +18,8 @@ export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly clock: Clock;
+  /** $KUBECONFIG as the shell has it (a list, merged as kubectl merges it). */
+  readonly kubeconfigEnv?: string;
 }
 
 /** Runs the plugin; resolves to the exit code (never rejects). */
@@ -44,10 +46,10 @@ export async function run(io: Io): Promise<number> {
 }
 
 async function execute(command: Command, o: Options, io: Io): Promise<number> {
-  const source = o.kubeconfig ?? '($KUBECONFIG or ~/.kube/config)';
+  const source = o.kubeconfig ?? (io.kubeconfigEnv ? `$KUBECONFIG (${io.kubeconfigEnv})` : '(~/.kube/config or in-cluster)');
   let kc;
   try {
-    kc = loadKubeConfig(o.kubeconfig);
+    kc = loadKubeConfig(o.kubeconfig, io.kubeconfigEnv);
   } catch (e) {
     // A missing or unparsable file is the caller's to fix, like an unknown context.
     // client-node fails on an empty or foreign YAML document with a TypeError of its own.
