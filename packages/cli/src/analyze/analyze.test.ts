@@ -73,6 +73,13 @@ describe('status: one row per LoadBalancer Service, with its problems', () => {
       want: { 'demo/web': ['strictARP:strict-arp-off'] },
     },
     {
+      // What the cluster-in-a-box shows: the speakers (strict-arp enforce) withdrew their
+      // ServiceL2Status; the elected node is silent, and says why.
+      name: 'strictARP off and nobody announces: the speakers refuse',
+      snap: { ...base, services: [service('web', { ips: ['198.51.100.200'], pool: 'pool-a' })], kubeProxy: kubeProxy('ipvs', false) },
+      want: { 'demo/web': ['not-announced:strict-arp', 'strictARP:strict-arp-off'] },
+    },
+    {
       name: 'Services of another class and ClusterIP Services are not listed',
       snap: { ...base, services: [service('other', { lbClass: 'example.com/lb' }), service('cip', { type: 'ClusterIP' })] },
       want: {},

@@ -10,7 +10,11 @@ import { pendingReason } from './why.js';
 export type StatusProblem =
   /** No IPs: `detail` is the allocator's reason (exhausted, no-matching-pool, invalid-request…). */
   | { readonly code: 'pending'; readonly detail: string }
-  /** IPs but no speaker announces them: `detail` is the election's no-owner reason, or 'no-status' when a node should. */
+  /**
+   * IPs but no speaker announces them: `detail` is the election's no-owner reason,
+   * 'strict-arp' when a node is elected but the speakers refuse (kube-proxy IPVS without
+   * strictARP), or 'no-status' when a node should announce them.
+   */
   | { readonly code: 'not-announced'; readonly detail: string }
   /** Another host (not a speaker) answered for an IP: AddressConflict Events. */
   | { readonly code: 'conflict'; readonly detail: string }
@@ -68,7 +72,12 @@ export function statusRow(m: ClusterModel, s: V1Service): StatusRow {
   const problems: StatusProblem[] = [];
   if (ips.length === 0) problems.push({ code: 'pending', detail: pendingReason(m, key) });
   else {
-    if (nodes.length === 0) problems.push({ code: 'not-announced', detail: decision?.noOwner ?? 'no-status' });
+    if (nodes.length === 0) {
+      // An owner is elected but silent: with kube-proxy lacking strictARP, speakers
+      // (--strict-arp enforce, the default) refuse to announce anything.
+      const refused = decision?.owner !== undefined && !m.strictArp.ok;
+      problems.push({ code: 'not-announced', detail: decision?.noOwner ?? (refused ? 'strict-arp' : 'no-status') });
+    }
     if (nodes.length > 1) problems.push({ code: 'split', detail: nodes.join(',') });
     const conflicts = (m.eventsByService.get(key) ?? []).filter((e) => e.reason === 'AddressConflict');
     const last = conflicts.at(-1);

@@ -77,6 +77,16 @@ describe('explain rendering', () => {
   });
 });
 
+describe('explain rendering', () => {
+  it('strictARP off and nobody announces: says the elected node is silent and why', () => {
+    const m = buildModel({ ...snap, l2Statuses: [], kubeProxy: kubeProxy('ipvs', false) });
+    const web = snap.services.find((x) => x.metadata?.name === 'web')!;
+    const text = render(explainService(m, web), 'table');
+    expect(text).toMatch(/^ {2}node-\d does not announce it: kube-proxy runs in IPVS mode without strictARP, so the speakers refuse to announce .* every node's kernel answers ARP for 198\.51\.100\.200 instead\. Fix: kubectl ironlb preflight --fix\.$/m);
+    expect(text).toContain('Problems: not-announced(strict-arp), strictARP.');
+  });
+});
+
 describe('pools and preflight rendering', () => {
   it('pools table with problem details under it', () => {
     const text = render(poolsReport(model), 'table');

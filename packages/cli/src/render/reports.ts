@@ -88,6 +88,9 @@ export function renderExplain(r: ExplainReport): string {
   if (r.elected !== undefined) out.push(`Elected owner: ${r.elected}.`);
   else if (r.noOwner !== undefined && r.ips.length > 0) out.push(`No owner: ${NO_OWNER[r.noOwner] ?? r.noOwner}.`);
   if (r.announcedBy.length === 0) out.push(r.ips.length > 0 ? 'Announced by: nobody (no speaker wrote a ServiceL2Status for it).' : 'Announced by: nobody.');
+  if (r.problems.some((p) => p.code === 'not-announced' && p.detail === 'strict-arp')) {
+    out.push(`  ${r.elected ?? 'The elected node'} does not announce it: kube-proxy runs in IPVS mode without strictARP, so the speakers refuse to announce (--strict-arp enforce, the default) and every node's kernel answers ARP for ${r.electionIp ?? 'the IP'} instead. Fix: kubectl ironlb preflight --fix.`);
+  }
   for (const a of r.announcedBy) out.push(`Announced by: ${a.node} on ${a.interfaces.join(', ') || 'no interface'}${age(a.since)}.`);
   if (r.elected !== undefined && r.announcedBy.length > 0 && !r.announcedBy.some((a) => a.node === r.elected)) {
     out.push(`  The speakers announce from ${r.announcedBy.map((a) => a.node).join(', ')} while the election over this view picks ${r.elected}: a failover is in progress, or the speakers' heartbeats see liveness differently from the Leases read here.`);
