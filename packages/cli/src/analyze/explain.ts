@@ -24,7 +24,10 @@ export interface AdvertisementCoverage {
   readonly notBecause?: 'pool' | 'service';
   /** Nodes it selects (nodeSelectors), name order. */
   readonly nodes: readonly string[];
-  readonly interfaces: readonly string[] | 'all';
+  /** The interfaces it names; empty when it names none (then `allInterfaces`). Always a list, for scripts. */
+  readonly interfaces: readonly string[];
+  /** It names no interface: the speaker answers on every interface. */
+  readonly allInterfaces: boolean;
 }
 
 export interface NodeVerdict {
@@ -85,7 +88,8 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
         covers: byPool && bySvc,
         ...(!byPool ? { notBecause: 'pool' as const } : !bySvc ? { notBecause: 'service' as const } : {}),
         nodes: nodes.filter((n) => selectsNode(ad, n)).map((n) => n.name),
-        interfaces: ad.interfaces && ad.interfaces.length > 0 ? ad.interfaces : 'all',
+        interfaces: ad.interfaces ?? [],
+        allInterfaces: (ad.interfaces ?? []).length === 0,
       };
     });
 

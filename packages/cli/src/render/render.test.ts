@@ -78,6 +78,13 @@ describe('explain rendering', () => {
 });
 
 describe('explain rendering', () => {
+  it('json: advertisements[].interfaces is always a list (empty with allInterfaces when the advertisement names none)', () => {
+    const web = snap.services.find((x) => x.metadata?.name === 'web')!;
+    const j = JSON.parse(render(explainService(model, web), 'json')) as { advertisements: { interfaces: unknown; allInterfaces: boolean }[] };
+    expect(j.advertisements).toEqual([expect.objectContaining({ interfaces: [], allInterfaces: true })]);
+    expect(render(explainService(model, web), 'table')).toContain('interfaces all)');
+  });
+
   it('strictARP off and nobody announces: says the elected node is silent and why', () => {
     const m = buildModel({ ...snap, l2Statuses: [], kubeProxy: kubeProxy('ipvs', false) });
     const web = snap.services.find((x) => x.metadata?.name === 'web')!;

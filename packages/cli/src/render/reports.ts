@@ -77,7 +77,7 @@ export function renderExplain(r: ExplainReport): string {
     out.push(
       covering.length === 0
         ? `Advertisements: no L2Advertisement covers pool ${r.pool} and this Service.`
-        : `Advertisements covering pool ${r.pool} and this Service: ${covering.map((a) => `${a.name} (nodes ${a.nodes.join(', ') || 'none'}; interfaces ${a.interfaces === 'all' ? 'all' : a.interfaces.join(', ')})`).join('; ')}.`,
+        : `Advertisements covering pool ${r.pool} and this Service: ${covering.map((a) => `${a.name} (nodes ${a.nodes.join(', ') || 'none'}; interfaces ${a.allInterfaces ? 'all' : a.interfaces.join(', ')})`).join('; ')}.`,
     );
     for (const a of other) out.push(`  ${a.name} does not cover it: ${a.notBecause === 'pool' ? `it does not select pool ${r.pool}` : 'its serviceSelectors do not match the Service'}.`);
   }
