@@ -6,6 +6,7 @@ import { buildModel } from './model.js';
 import { poolsReport } from './pools.js';
 import { preflightReport } from './preflight.js';
 import { statusReport } from './status.js';
+import { render } from '../render/reports.js';
 
 const POOL = pool('pool-a', ['198.51.100.200-198.51.100.201']);
 const ADV = advertisement('adv', { ipAddressPools: ['pool-a'] });
@@ -181,6 +182,22 @@ describe('explain: election order and why each node above the owner is not it', 
     expect(r.nodes.map((n) => n.node)).toEqual(order);
     expect(r.nodes[0]).toMatchObject({ node: order[0], role: 'owner' });
     expect(r.elected).toBe(explainService(m, dual).elected);
+  });
+
+  it("the elected node lacks the advertised interface: status and explain carry its speaker's announceFailed Event", () => {
+    const adv = advertisement('adv', { ipAddressPools: ['pool-a'], interfaces: ['eth9'] });
+    const s0 = snapshot({ ...base, advertisements: [adv], services: [service('web', { ips: [IP], pool: 'pool-a' })] });
+    // The speaker's own message (speaker.ts #reportProblems).
+    const msg = `cannot announce ${IP} from node "${first}": interface eth9 missing or not eligible`;
+    const s = snapshot({ ...s0, events: [event('web', 'announceFailed', msg, 2_000)] });
+    const m = buildModel(s);
+    expect(statusReport(m, undefined).rows[0]?.problems).toEqual([{ code: 'not-announced', detail: 'no-interface' }]);
+    expect(explainService(m, s.services[0]!).announceFailure).toBe(msg);
+    expect(render(explainService(m, s.services[0]!), 'table')).toContain(`Elected owner: ${first}.\nAnnounced by: nobody (no speaker wrote a ServiceL2Status for it).\n  The speaker on ${first} says: ${msg}\n`);
+    // Another node's old complaint is not about the elected one.
+    const other = snapshot({ ...s0, events: [event('web', 'announceFailed', msg.replace(first, second), 2_000)] });
+    expect(statusReport(buildModel(other), undefined).rows[0]?.problems).toEqual([{ code: 'not-announced', detail: 'no-status' }]);
+    expect(explainService(buildModel(other), other.services[0]!).announceFailure).toBeUndefined();
   });
 
   it('another class is not ours, and says so', () => {

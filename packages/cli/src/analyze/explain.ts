@@ -13,7 +13,7 @@ import {
 } from '@ironlb/core';
 import { formatAge } from '../age.js';
 import { createdAt, eventTime, serviceKey, type ClusterModel } from './model.js';
-import { statusRow, type StatusProblem } from './status.js';
+import { interfaceFailure, statusRow, type StatusProblem } from './status.js';
 import { explainAllocation, type AllocationExplanation } from './why.js';
 
 export interface AdvertisementCoverage {
@@ -64,6 +64,8 @@ export interface ExplainReport {
   /** What the speakers say: nodes with a ServiceL2Status for it. */
   readonly announcedBy: readonly { readonly node: string; readonly interfaces: readonly string[]; readonly since: number | undefined }[];
   readonly lastFailover: Failover | undefined;
+  /** Nobody announces and the elected node's speaker said why (its announceFailed Event). */
+  readonly announceFailure?: string;
   readonly problems: readonly StatusProblem[];
 }
 
@@ -127,6 +129,10 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
     noOwner: d?.noOwner,
     announcedBy,
     lastFailover: lastFailover(m, key, announcedBy.length === 1 ? announcedBy[0]?.node : undefined),
+    ...(() => {
+      const said = announcedBy.length === 0 && d?.owner !== undefined ? interfaceFailure(m, key, d.owner) : undefined;
+      return said !== undefined ? { announceFailure: said } : {};
+    })(),
     problems: row.problems,
   };
 }

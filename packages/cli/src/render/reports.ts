@@ -88,6 +88,7 @@ export function renderExplain(r: ExplainReport): string {
   if (r.elected !== undefined) out.push(`Elected owner: ${r.elected}.`);
   else if (r.noOwner !== undefined && r.ips.length > 0) out.push(`No owner: ${NO_OWNER[r.noOwner] ?? r.noOwner}.`);
   if (r.announcedBy.length === 0) out.push(r.ips.length > 0 ? 'Announced by: nobody (no speaker wrote a ServiceL2Status for it).' : 'Announced by: nobody.');
+  if (r.announceFailure !== undefined) out.push(`  The speaker on ${r.elected ?? 'the elected node'} says: ${r.announceFailure}`);
   if (r.problems.some((p) => p.code === 'not-announced' && p.detail === 'strict-arp')) {
     out.push(`  ${r.elected ?? 'The elected node'} does not announce it: kube-proxy runs in IPVS mode without strictARP, so the speakers refuse to announce (--strict-arp enforce, the default) and every node's kernel answers ARP for ${r.electionIp ?? 'the IP'} instead. Fix: kubectl ironlb preflight --fix.`);
   }
