@@ -2,11 +2,11 @@
 // cluster-in-a-box (controller and three speakers with their shipped RBAC): Services in
 // several namespaces, dual-stack, a shared IP, another loadBalancerClass, a requested IP
 // outside every pool, a pool with namespaceSelectors, an L2Advertisement with
-// nodeSelectors and interfaces, an excluded node, a NetworkUnavailable node, strictARP off,
+// nodeSelectors and interfaces, one naming an interface no node has, an excluded node, a NetworkUnavailable node, strictARP off,
 // 500 Services, an IPv6 /64, kubeconfig lists and contexts, no CRDs. Every answer is held
 // against what the components really do: the controller's Events, the ServiceL2Statuses,
 // and which MAC answers ARP for the IP from the client.
-// Addresses: 198.51.100.160-167, 198.51.100.170-171, 198.51.100.99 (in no pool),
+// Addresses: 198.51.100.160-167, 198.51.100.170-172, 198.51.100.99 (in no pool),
 // 203.0.113.0/24, 2001:db8:77::/64.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -57,7 +57,7 @@ afterAll(async () => {
     writeFileSync(join(c.stateDir, `speaker-ke-${s.run}-${sp.node.name}.log`), sp.output());
   }
   await s.close();
-  await s.k(['delete', 'l2advertisement', s.name('sel'), '-n', PoolNamespace, '--ignore-not-found']);
+  await s.k(['delete', 'l2advertisement', s.name('sel'), s.name('noif'), '-n', PoolNamespace, '--ignore-not-found']);
   await s.k(['delete', 'servicel2statuses', '-n', PoolNamespace, '--all']);
   await s.k(['label', 'node', n3, `${ExcludeLabel}-`]);
   await setNetworkUnavailable(n2, false);
@@ -112,6 +112,11 @@ describe('a live scenario', () => {
         spec: { ipAddressPools: [main, team], nodeSelectors: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [n1, n2] }] }], interfaces: ['eth0'] },
       }),
     });
+    // An advertisement naming an interface no node has: the elected speaker cannot announce.
+    const noif = await s.pool('noif', { addresses: ['198.51.100.172/32'], serviceAllocation: { namespaces: [nsA] } });
+    await s.k.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: s.name('noif'), namespace: PoolNamespace }, spec: { ipAddressPools: [noif], interfaces: ['eth9'] } }),
+    });
     await s.k.ok(['label', 'node', n3, `${ExcludeLabel}=`]);
     for (const n of c.nodes) speakers.set(n.name, await startSpeaker(c, n, { logLevel: 'info' }));
     await waitFor('a Lease per speaker', async () => {
@@ -132,10 +137,12 @@ describe('a live scenario', () => {
     await s.createService(nsA, 'inbig', { annotations: { 'metallb.io/loadBalancerIPs': '203.0.113.7' } });
     await s.createService(nsA, 'team1', { annotations: { 'metallb.io/address-pool': team } });
     await s.createService(nsB, 'askteam', { annotations: { 'metallb.io/address-pool': team } });
+    await s.createService(nsA, 'noif', { annotations: { 'metallb.io/address-pool': s.name('noif') } });
     await s.createService(nsB, 'plain');
     await s.createService(nsB, 'nopool', { annotations: { 'metallb.io/address-pool': 'does-not-exist' } });
     for (const [ns, n] of [[nsA, 'web'], [nsA, 'dual'], [nsA, 'v6only'], [nsA, 'share2'], [nsA, 'team1'], [nsB, 'plain']] as const) await s.waitIngress(ns, n);
     for (const [ns, n] of [[nsA, 'outside'], [nsA, 'inbig'], [nsB, 'askteam'], [nsB, 'nopool']] as const) await s.waitEvent(ns, n, 'AllocationFailed');
+    await s.waitEvent(nsA, 'noif', 'announceFailed', /interface eth9 missing/);
     // 500 Services in one namespace: 256 addresses (never advertised), the rest pending.
     const items = Array.from({ length: 500 }, (_, i) => ({
       apiVersion: 'v1', kind: 'Service', metadata: { name: `s${String(i).padStart(3, '0')}`, namespace: nsMany },
@@ -159,7 +166,7 @@ describe('a live scenario', () => {
     const r = await plugin(['status', '-o', 'json', '-n', nsA]);
     expect(r.code).toBe(1);
     const st = JSON.parse(r.stdout) as StatusJson;
-    expect(st.rows.map((x) => x.name)).toEqual(['dual', 'inbig', 'local', 'outside', 'share1', 'share2', 'team1', 'v6only', 'web']);
+    expect(st.rows.map((x) => x.name)).toEqual(['dual', 'inbig', 'local', 'noif', 'outside', 'share1', 'share2', 'team1', 'v6only', 'web']);
     for (const row of st.rows) if (row.nodes.length > 0) expect(row.nodes, row.name).toEqual([row.elected]);
     // The node excluded by label and the one outside the nodeSelectors never announce.
     for (const row of st.rows) expect(row.nodes).not.toContain(n3);
@@ -167,7 +174,7 @@ describe('a live scenario', () => {
     expect(share[0]?.ips).toEqual(share[1]?.ips);
     expect(share[0]?.nodes).toEqual(share[1]?.nodes);
     const problems = Object.fromEntries(st.rows.map((x) => [x.name, x.problems.map((p) => `${p.code}(${p.detail})`)]));
-    expect(problems).toMatchObject({ local: ['not-announced(no-local-endpoints)'], outside: ['pending(ip-not-in-pool)'], inbig: ['pending(pool-not-allowed)'], web: [], dual: [] });
+    expect(problems).toMatchObject({ noif: ['not-announced(no-interface)'], local: ['not-announced(no-local-endpoints)'], outside: ['pending(ip-not-in-pool)'], inbig: ['pending(pool-not-allowed)'], web: [], dual: [] });
   });
 
   it("explain's owner is the node that answers ARP for the IP", async () => {
@@ -179,6 +186,13 @@ describe('a live scenario', () => {
       const macs = await arpAnswerers(c, e.ips[0]!);
       expect(macs.map((m) => nodeOfMac(c, m)), name).toEqual([e.elected]);
     }
+  });
+
+  it('an advertised interface missing on the elected node: explain quotes its speaker', async () => {
+    const r = await plugin(['explain', 'svc/noif', '-n', nsA]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}The speaker on (node-\d) says: cannot announce 198\.51\.100\.172 from node "\1": interface eth9 missing or not eligible$/m);
+    expect(r.stdout).toContain('Problems: not-announced(no-interface).');
   });
 
   it("the allocator's dry run says what the controller said, word for word", async () => {
@@ -264,7 +278,7 @@ describe('no CRDs', () => {
     }
     speakers.clear();
     await s.close();
-    await s.k(['delete', 'l2advertisement', s.name('sel'), '-n', PoolNamespace, '--ignore-not-found']);
+    await s.k(['delete', 'l2advertisement', s.name('sel'), s.name('noif'), '-n', PoolNamespace, '--ignore-not-found']);
     await s.k(['delete', 'servicel2statuses', '-n', PoolNamespace, '--all']);
     await s.k.ok(['delete', 'crd', 'servicel2statuses.metallb.io', 'l2advertisements.metallb.io', 'ipaddresspools.metallb.io', '--wait=true']);
     for (const argv of [['status'], ['pools'], ['explain', 'svc/web', '-n', 'default']]) {
