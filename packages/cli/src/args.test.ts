@@ -28,6 +28,11 @@ describe('parseArgs', () => {
     { argv: ['status', '--bogus'], message: /unknown flag --bogus/ },
     { argv: ['status', '-n'], message: /-n needs a value/ },
     { argv: ['status', '-n', 'a', '-A'], message: /mutually exclusive/ },
+    // A flag taken as the namespace would silently answer "No LoadBalancer Services found".
+    { argv: ['status', '-n', '-A'], message: /-n\/--namespace: "-A" is not a namespace name/ },
+    { argv: ['explain', 'svc/web', '-n', 'Demo'], message: /-n\/--namespace: "Demo" is not a namespace name/ },
+    { argv: ['status', '-n='], message: /-n\/--namespace: "" is not a namespace name/ },
+    { argv: ['pools', '--system-namespace', 'a_b'], message: /--system-namespace: "a_b" is not a namespace name/ },
     { argv: ['status', 'extra'], message: /takes no arguments/ },
     { argv: ['explain'], message: /explain takes one Service/ },
     { argv: ['explain', 'pod/x'], message: /not a Service/ },

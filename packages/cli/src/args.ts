@@ -66,7 +66,7 @@ Flags:
 Exit codes:
   0  ok
   1  problems found (pending or unannounced Service, failed check, pool problem)
-  2  usage error, or the Service named does not exist or is not a LoadBalancer
+  2  usage error, an unusable kubeconfig or context, or the Service named does not exist or is not a LoadBalancer
   3  cannot reach the API server (or forbidden), or the metallb.io CRDs are not installed
 `;
 
@@ -146,6 +146,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
     requestTimeoutMs = Math.round(s * 1000);
   }
   if (all && v.namespace !== undefined) return usage('-n/--namespace and -A/--all-namespaces are mutually exclusive');
+  if (v.namespace !== undefined && !isNamespaceName(v.namespace)) return usage(`-n/--namespace: ${JSON.stringify(v.namespace)} is not a namespace name (lower-case letters, digits and '-', at most 63)`);
+  if (v.systemNamespace !== undefined && !isNamespaceName(v.systemNamespace)) return usage(`--system-namespace: ${JSON.stringify(v.systemNamespace)} is not a namespace name (lower-case letters, digits and '-', at most 63)`);
   const options: Options = {
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.context !== undefined ? { context: v.context } : {}),
@@ -185,6 +187,11 @@ function serviceName(ref: string): string | undefined {
   const kind = ref.slice(0, slash).toLowerCase();
   const name = ref.slice(slash + 1);
   return ['svc', 'service', 'services'].includes(kind) && name !== '' && !name.includes('/') ? name : undefined;
+}
+
+/** A Namespace name as the API server accepts it (RFC 1123 label). */
+function isNamespaceName(s: string): boolean {
+  return s.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s);
 }
 
 function usage(message: string): Parsed {

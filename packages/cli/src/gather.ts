@@ -1,5 +1,6 @@
 // The plugin's only API reads: one list per resource, in parallel, each under a deadline
-// (core withDeadline), into a Snapshot. Read-only; `preflight --fix` writes in fix.ts.
+// (core withDeadline; a 429 is retried within it, as kubectl does), into a Snapshot.
+// Read-only; `preflight --fix` writes in fix.ts.
 import {
   ApiextensionsV1Api,
   CoordinationV1Api,
@@ -20,7 +21,7 @@ import {
   MetallbVersion,
   SpeakerLeaseLabel,
   SpeakerLeaseLabelValue,
-  withDeadline,
+  withDeadlineRetryingThrottle,
   type Clock,
   type IPAddressPool,
   type L2Advertisement,
@@ -55,7 +56,7 @@ export async function gather(o: GatherOptions): Promise<Snapshot> {
   const ns = o.systemNamespace;
   const read = async <T>(what: string, p: () => Promise<T>): Promise<T> => {
     try {
-      return await withDeadline(p(), o.deadlineMs, what, o.clock);
+      return await withDeadlineRetryingThrottle(p, o.deadlineMs, what, o.clock);
     } catch (e) {
       throw new ApiUnavailableError(`cannot ${what}: ${describeApiError(e)}`, { cause: e });
     }
@@ -63,7 +64,7 @@ export async function gather(o: GatherOptions): Promise<Snapshot> {
   /** undefined on 404 (absent object, or a CRD that is not installed). */
   const optional = async <T>(what: string, p: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await withDeadline(p(), o.deadlineMs, what, o.clock);
+      return await withDeadlineRetryingThrottle(p, o.deadlineMs, what, o.clock);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw new ApiUnavailableError(`cannot ${what}: ${describeApiError(e)}`, { cause: e });

@@ -9,6 +9,7 @@ const code = await run({
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   clock: systemClock,
+  ...(process.env.KUBECONFIG ? { kubeconfigEnv: process.env.KUBECONFIG } : {}),
 });
 // Exit once stdout has drained (a pipe may be slow): the HTTP agent's idle sockets must
 // not keep the process alive, and scripts rely on the code.

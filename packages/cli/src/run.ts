@@ -18,6 +18,8 @@ export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly clock: Clock;
+  /** $KUBECONFIG as the shell has it (a list, merged as kubectl merges it). */
+  readonly kubeconfigEnv?: string;
 }
 
 /** Runs the plugin; resolves to the exit code (never rejects). */
@@ -44,13 +46,28 @@ export async function run(io: Io): Promise<number> {
 }
 
 async function execute(command: Command, o: Options, io: Io): Promise<number> {
-  const kc = loadKubeConfig(o.kubeconfig);
+  const source = o.kubeconfig ?? (io.kubeconfigEnv ? `$KUBECONFIG (${io.kubeconfigEnv})` : '(~/.kube/config or in-cluster)');
+  let kc;
+  try {
+    kc = loadKubeConfig(o.kubeconfig, io.kubeconfigEnv);
+  } catch (e) {
+    // A missing or unparsable file is the caller's to fix, like an unknown context.
+    // client-node fails on an empty or foreign YAML document with a TypeError of its own.
+    const detail = e instanceof TypeError ? 'it is not a kubeconfig (no clusters, users or contexts in it)' : e instanceof Error ? e.message : String(e);
+    io.err(`error: cannot load kubeconfig ${source}: ${detail}\n`);
+    return ExitCodes.usage;
+  }
   if (o.context !== undefined) {
     if (!kc.getContextObject(o.context)) {
       io.err(`error: context ${JSON.stringify(o.context)} does not exist in the kubeconfig\n`);
       return ExitCodes.usage;
     }
     kc.setCurrentContext(o.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    const ctx = kc.getCurrentContext();
+    io.err(`error: kubeconfig ${source} names no cluster for ${ctx ? `context ${JSON.stringify(ctx)}` : 'its current context (current-context is not set)'}: use --context NAME or fix the kubeconfig\n`);
+    return ExitCodes.usage;
   }
   const load = async () => buildModel(await gather({ kc, systemNamespace: o.systemNamespace, lbClass: o.lbClass, deadlineMs: o.requestTimeoutMs, clock: io.clock }));
   let model = await load();

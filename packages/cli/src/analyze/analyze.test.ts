@@ -6,6 +6,7 @@ import { buildModel } from './model.js';
 import { poolsReport } from './pools.js';
 import { preflightReport } from './preflight.js';
 import { statusReport } from './status.js';
+import { render } from '../render/reports.js';
 
 const POOL = pool('pool-a', ['198.51.100.200-198.51.100.201']);
 const ADV = advertisement('adv', { ipAddressPools: ['pool-a'] });
@@ -71,6 +72,13 @@ describe('status: one row per LoadBalancer Service, with its problems', () => {
       name: 'strictARP off in IPVS mode',
       snap: { ...base, services: [service('web', { ips: ['198.51.100.200'], pool: 'pool-a' })], l2Statuses: [l2Status('node-1', 'web')], kubeProxy: kubeProxy('ipvs', false) },
       want: { 'demo/web': ['strictARP:strict-arp-off'] },
+    },
+    {
+      // What the cluster-in-a-box shows: the speakers (strict-arp enforce) withdrew their
+      // ServiceL2Status; the elected node is silent, and says why.
+      name: 'strictARP off and nobody announces: the speakers refuse',
+      snap: { ...base, services: [service('web', { ips: ['198.51.100.200'], pool: 'pool-a' })], kubeProxy: kubeProxy('ipvs', false) },
+      want: { 'demo/web': ['not-announced:strict-arp', 'strictARP:strict-arp-off'] },
     },
     {
       name: 'Services of another class and ClusterIP Services are not listed',
@@ -156,6 +164,42 @@ describe('explain: election order and why each node above the owner is not it', 
     expect(r.advertisements.map((a) => [a.name, a.covers, a.notBecause])).toEqual([['adv', true, undefined], ['other', false, 'pool']]);
   });
 
+  it('a Service sharing an IP is ranked by the IP the speakers hash for its group', () => {
+    // dual shares only its second address with v6only: the group is ordered by dual's
+    // first IP, so v6only's nodes must be listed in that order, the owner first.
+    const v4 = '198.51.100.1';
+    const v6 = '2001:db8:1::1';
+    const share = { 'metallb.io/allow-shared-ip': 'k' };
+    const dual = service('dual', { ips: [v4, v6], pool: 'big', ipFamilies: ['IPv4', 'IPv6'], annotations: share });
+    dual.spec = { ...dual.spec, ipFamilyPolicy: 'RequireDualStack' };
+    const v6only = service('v6only', { ips: [v6], pool: 'big', ipFamilies: ['IPv6'], annotations: { ...share, 'metallb.io/loadBalancerIPs': v6 } });
+    v6only.spec = { ...v6only.spec, ports: [{ port: 81, protocol: 'TCP' }] };
+    const s = snapshot({ pools: [pool('big', ['198.51.100.0/30', '2001:db8:1::/64'])], advertisements: [advertisement('adv')], services: [dual, v6only] });
+    const m = buildModel(s);
+    const r = explainService(m, v6only);
+    const order = electionOrder(NODES, v4);
+    expect(r.electionIp).toBe(v4);
+    expect(r.nodes.map((n) => n.node)).toEqual(order);
+    expect(r.nodes[0]).toMatchObject({ node: order[0], role: 'owner' });
+    expect(r.elected).toBe(explainService(m, dual).elected);
+  });
+
+  it("the elected node lacks the advertised interface: status and explain carry its speaker's announceFailed Event", () => {
+    const adv = advertisement('adv', { ipAddressPools: ['pool-a'], interfaces: ['eth9'] });
+    const s0 = snapshot({ ...base, advertisements: [adv], services: [service('web', { ips: [IP], pool: 'pool-a' })] });
+    // The speaker's own message (speaker.ts #reportProblems).
+    const msg = `cannot announce ${IP} from node "${first}": interface eth9 missing or not eligible`;
+    const s = snapshot({ ...s0, events: [event('web', 'announceFailed', msg, 2_000)] });
+    const m = buildModel(s);
+    expect(statusReport(m, undefined).rows[0]?.problems).toEqual([{ code: 'not-announced', detail: 'no-interface' }]);
+    expect(explainService(m, s.services[0]!).announceFailure).toBe(msg);
+    expect(render(explainService(m, s.services[0]!), 'table')).toContain(`Elected owner: ${first}.\nAnnounced by: nobody (no speaker wrote a ServiceL2Status for it).\n  The speaker on ${first} says: ${msg}\n`);
+    // Another node's old complaint is not about the elected one.
+    const other = snapshot({ ...s0, events: [event('web', 'announceFailed', msg.replace(first, second), 2_000)] });
+    expect(statusReport(buildModel(other), undefined).rows[0]?.problems).toEqual([{ code: 'not-announced', detail: 'no-status' }]);
+    expect(explainService(buildModel(other), other.services[0]!).announceFailure).toBeUndefined();
+  });
+
   it('another class is not ours, and says so', () => {
     const s = snapshot({ ...base, services: [service('x', { lbClass: 'example.com/lb' })] });
     expect(explainService(buildModel(s), s.services[0]!).allocation).toMatchObject({ state: 'not-ours', reason: 'other-class' });
@@ -178,7 +222,7 @@ describe('pools', () => {
   it('counts used/free per family with the allocator, and lists Services and advertisements', () => {
     const s = snapshot({ pools: [pool('dual', ['198.51.100.200/30', '2001:db8:100::/126'])], advertisements: [advertisement('all')], services: [service('a', { ips: ['198.51.100.200'], pool: 'dual' })] });
     const [p] = poolsReport(buildModel(s)).pools;
-    expect(p).toMatchObject({ name: 'dual', ipv4: { total: 4, used: 1, free: 3 }, ipv6: { total: 4, used: 0, free: 4 }, services: ['demo/a'], advertisements: ['all'], problems: [] });
+    expect(p).toMatchObject({ name: 'dual', ipv4: { total: 4n, used: 1n, free: 3n }, ipv6: { total: 4n, used: 0n, free: 4n }, services: ['demo/a'], advertisements: ['all'], problems: [] });
   });
 
   it('names overlap, host bits, not advertised, full and invalid', () => {

@@ -13,7 +13,7 @@ import {
 } from '@ironlb/core';
 import { formatAge } from '../age.js';
 import { createdAt, eventTime, serviceKey, type ClusterModel } from './model.js';
-import { statusRow, type StatusProblem } from './status.js';
+import { interfaceFailure, statusRow, type StatusProblem } from './status.js';
 import { explainAllocation, type AllocationExplanation } from './why.js';
 
 export interface AdvertisementCoverage {
@@ -24,7 +24,10 @@ export interface AdvertisementCoverage {
   readonly notBecause?: 'pool' | 'service';
   /** Nodes it selects (nodeSelectors), name order. */
   readonly nodes: readonly string[];
-  readonly interfaces: readonly string[] | 'all';
+  /** The interfaces it names; empty when it names none (then `allInterfaces`). Always a list, for scripts. */
+  readonly interfaces: readonly string[];
+  /** It names no interface: the speaker answers on every interface. */
+  readonly allInterfaces: boolean;
 }
 
 export interface NodeVerdict {
@@ -53,7 +56,7 @@ export interface ExplainReport {
   readonly trafficPolicy: 'Cluster' | 'Local';
   readonly allocation: AllocationExplanation;
   readonly advertisements: readonly AdvertisementCoverage[];
-  /** The IP the order is computed for (the first ingress IP), when there is one. */
+  /** The IP the order is computed for (the first ingress IP, or the shared group's), when there is one. */
   readonly electionIp: string | undefined;
   readonly nodes: readonly NodeVerdict[];
   readonly elected: string | undefined;
@@ -61,6 +64,8 @@ export interface ExplainReport {
   /** What the speakers say: nodes with a ServiceL2Status for it. */
   readonly announcedBy: readonly { readonly node: string; readonly interfaces: readonly string[]; readonly since: number | undefined }[];
   readonly lastFailover: Failover | undefined;
+  /** Nobody announces and the elected node's speaker said why (its announceFailed Event). */
+  readonly announceFailure?: string;
   readonly problems: readonly StatusProblem[];
 }
 
@@ -85,11 +90,13 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
         covers: byPool && bySvc,
         ...(!byPool ? { notBecause: 'pool' as const } : !bySvc ? { notBecause: 'service' as const } : {}),
         nodes: nodes.filter((n) => selectsNode(ad, n)).map((n) => n.name),
-        interfaces: ad.interfaces && ad.interfaces.length > 0 ? ad.interfaces : 'all',
+        interfaces: ad.interfaces ?? [],
+        allInterfaces: (ad.interfaces ?? []).length === 0,
       };
     });
 
-  const electionIp = d?.ips[0];
+  // The IP the speakers hashed: for a shared IP the group's, which may not be ours first.
+  const electionIp = d?.electionIp ?? d?.ips[0];
   const verdicts: NodeVerdict[] = [];
   if (electionIp !== undefined && d !== undefined) {
     const excluded = new Map(d.excluded.map((x) => [x.node, x.reason]));
@@ -122,6 +129,10 @@ export function explainService(m: ClusterModel, s: V1Service): ExplainReport {
     noOwner: d?.noOwner,
     announcedBy,
     lastFailover: lastFailover(m, key, announcedBy.length === 1 ? announcedBy[0]?.node : undefined),
+    ...(() => {
+      const said = announcedBy.length === 0 && d?.owner !== undefined ? interfaceFailure(m, key, d.owner) : undefined;
+      return said !== undefined ? { announceFailure: said } : {};
+    })(),
     problems: row.problems,
   };
 }

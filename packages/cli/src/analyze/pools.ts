@@ -13,10 +13,13 @@ export interface PoolProblem {
 }
 
 export interface FamilyUse {
-  /** Exact counts as decimal strings when beyond 2^53 (an IPv6 /64), numbers otherwise. */
-  readonly total: number | string;
-  readonly used: number | string;
-  readonly free: number | string;
+  /**
+   * Exact address counts. Always integers (JSON/YAML integers in the output, never a
+   * string for some pools and a number for others): an IPv6 /64 has 18446744073709551616.
+   */
+  readonly total: bigint;
+  readonly used: bigint;
+  readonly free: bigint;
 }
 
 export interface PoolRow {
@@ -46,7 +49,7 @@ export function poolsReport(m: ClusterModel): PoolsReport {
       const name = p.metadata?.name ?? '';
       const v = m.poolValidation.get(name);
       const usage = v?.ok ? m.allocator.usage(name) : undefined;
-      const family = (total: bigint, used: bigint): FamilyUse | undefined => (total === 0n ? undefined : { total: num(total), used: num(used), free: num(total - used) });
+      const family = (total: bigint, used: bigint): FamilyUse | undefined => (total === 0n ? undefined : { total, used, free: total - used });
       const ev = m.electionInput.pools.find((x) => x.name === name);
       const advertisements = ev ? m.electionInput.advertisements.filter((ad) => selectsPool(ad, ev)).map((ad) => ad.name).sort() : [];
       const problems: PoolProblem[] = [];
@@ -73,8 +76,4 @@ export function poolsReport(m: ClusterModel): PoolsReport {
       };
     });
   return { kind: 'PoolsReport', now: m.snapshot.now, pools };
-}
-
-function num(n: bigint): number | string {
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
 }

@@ -10,7 +10,12 @@ import { pendingReason } from './why.js';
 export type StatusProblem =
   /** No IPs: `detail` is the allocator's reason (exhausted, no-matching-pool, invalid-request…). */
   | { readonly code: 'pending'; readonly detail: string }
-  /** IPs but no speaker announces them: `detail` is the election's no-owner reason, or 'no-status' when a node should. */
+  /**
+   * IPs but no speaker announces them: `detail` is the election's no-owner reason,
+   * 'strict-arp' when a node is elected but the speakers refuse (kube-proxy IPVS without
+   * strictARP), 'no-interface' when the elected node's speaker said it has none of the
+   * interfaces the L2Advertisements name, or 'no-status' when a node should announce them.
+   */
   | { readonly code: 'not-announced'; readonly detail: string }
   /** Another host (not a speaker) answered for an IP: AddressConflict Events. */
   | { readonly code: 'conflict'; readonly detail: string }
@@ -68,7 +73,13 @@ export function statusRow(m: ClusterModel, s: V1Service): StatusRow {
   const problems: StatusProblem[] = [];
   if (ips.length === 0) problems.push({ code: 'pending', detail: pendingReason(m, key) });
   else {
-    if (nodes.length === 0) problems.push({ code: 'not-announced', detail: decision?.noOwner ?? 'no-status' });
+    if (nodes.length === 0) {
+      // An owner is elected but silent: with kube-proxy lacking strictARP, speakers
+      // (--strict-arp enforce, the default) refuse to announce anything.
+      const refused = decision?.owner !== undefined && !m.strictArp.ok;
+      const noInterface = decision?.owner !== undefined && interfaceFailure(m, key, decision.owner) !== undefined;
+      problems.push({ code: 'not-announced', detail: decision?.noOwner ?? (refused ? 'strict-arp' : noInterface ? 'no-interface' : 'no-status') });
+    }
     if (nodes.length > 1) problems.push({ code: 'split', detail: nodes.join(',') });
     const conflicts = (m.eventsByService.get(key) ?? []).filter((e) => e.reason === 'AddressConflict');
     const last = conflicts.at(-1);
@@ -92,4 +103,13 @@ export function statusRow(m: ClusterModel, s: V1Service): StatusRow {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The elected node's speaker's latest announceFailed Event about a missing interface
+ * ('cannot announce IP from node "X": interface eth9 missing or not eligible'), if any.
+ */
+export function interfaceFailure(m: ClusterModel, key: string, node: string): string | undefined {
+  const mark = `from node "${node}": interface `;
+  return (m.eventsByService.get(key) ?? []).filter((e) => e.reason === 'announceFailed' && (e.message ?? '').includes(mark)).at(-1)?.message;
 }

@@ -77,12 +77,46 @@ describe('explain rendering', () => {
   });
 });
 
+describe('explain rendering', () => {
+  it('json: advertisements[].interfaces is always a list (empty with allInterfaces when the advertisement names none)', () => {
+    const web = snap.services.find((x) => x.metadata?.name === 'web')!;
+    const j = JSON.parse(render(explainService(model, web), 'json')) as { advertisements: { interfaces: unknown; allInterfaces: boolean }[] };
+    expect(j.advertisements).toEqual([expect.objectContaining({ interfaces: [], allInterfaces: true })]);
+    expect(render(explainService(model, web), 'table')).toContain('interfaces all)');
+  });
+
+  it('strictARP off and nobody announces: says the elected node is silent and why', () => {
+    const m = buildModel({ ...snap, l2Statuses: [], kubeProxy: kubeProxy('ipvs', false) });
+    const web = snap.services.find((x) => x.metadata?.name === 'web')!;
+    const text = render(explainService(m, web), 'table');
+    expect(text).toMatch(/^ {2}node-\d does not announce it: kube-proxy runs in IPVS mode without strictARP, so the speakers refuse to announce .* every node's kernel answers ARP for 198\.51\.100\.200 instead\. Fix: kubectl ironlb preflight --fix\.$/m);
+    expect(text).toContain('Problems: not-announced(strict-arp), strictARP.');
+  });
+});
+
 describe('pools and preflight rendering', () => {
   it('pools table with problem details under it', () => {
     const text = render(poolsReport(model), 'table');
     expect(text.split('\n')[0]).toBe('NAME     ADDRESSES           IPV4 USED/FREE   IPV6 USED/FREE   SERVICES   ADVERTISEMENTS   PROBLEMS');
     expect(text).toContain('pool-a   198.51.100.200/31   2/0              -                2          adv              full\n');
     expect(text).toContain('pool-a: pool pool-a has no free IPv4 address');
+  });
+  it('pools json/yaml: every count is an exact integer, an IPv6 /64 included (never a string for some pools)', () => {
+    const big = buildModel(snapshot({
+      pools: [pool('huge', ['2001:db8:1::/64', '198.51.100.0/30'])],
+      advertisements: [advertisement('adv')],
+      services: [service('a', { ips: ['2001:db8:1::'], pool: 'huge', ipFamilies: ['IPv6'] })],
+    }));
+    const r = poolsReport(big);
+    const json = render(r, 'json');
+    expect(json).toContain('"total": 18446744073709551616,');
+    expect(json).toContain('"free": 18446744073709551615');
+    const j = JSON.parse(json) as { pools: { ipv4: Record<string, unknown>; ipv6: Record<string, unknown> }[] };
+    for (const fam of [j.pools[0]!.ipv4, j.pools[0]!.ipv6]) for (const k of ['total', 'used', 'free']) expect(typeof fam[k]).toBe('number');
+    expect(j.pools[0]!.ipv4).toEqual({ total: 4, used: 0, free: 4 });
+    const y = parse(render(r, 'yaml'), { intAsBigInt: true }) as { pools: { ipv6: Record<string, unknown> }[] };
+    expect(y.pools[0]!.ipv6).toEqual({ total: 18446744073709551616n, used: 1n, free: 18446744073709551615n });
+    expect(render(r, 'table')).toContain('0/4              1/18446744073709551615');
   });
   it('preflight: a PASS/FAIL line each, the fix under a failure', () => {
     const text = render(preflightReport(buildModel({ ...snap, kubeProxy: kubeProxy('ipvs', false) })), 'table');

@@ -77,7 +77,7 @@ export function renderExplain(r: ExplainReport): string {
     out.push(
       covering.length === 0
         ? `Advertisements: no L2Advertisement covers pool ${r.pool} and this Service.`
-        : `Advertisements covering pool ${r.pool} and this Service: ${covering.map((a) => `${a.name} (nodes ${a.nodes.join(', ') || 'none'}; interfaces ${a.interfaces === 'all' ? 'all' : a.interfaces.join(', ')})`).join('; ')}.`,
+        : `Advertisements covering pool ${r.pool} and this Service: ${covering.map((a) => `${a.name} (nodes ${a.nodes.join(', ') || 'none'}; interfaces ${a.allInterfaces ? 'all' : a.interfaces.join(', ')})`).join('; ')}.`,
     );
     for (const a of other) out.push(`  ${a.name} does not cover it: ${a.notBecause === 'pool' ? `it does not select pool ${r.pool}` : 'its serviceSelectors do not match the Service'}.`);
   }
@@ -88,6 +88,10 @@ export function renderExplain(r: ExplainReport): string {
   if (r.elected !== undefined) out.push(`Elected owner: ${r.elected}.`);
   else if (r.noOwner !== undefined && r.ips.length > 0) out.push(`No owner: ${NO_OWNER[r.noOwner] ?? r.noOwner}.`);
   if (r.announcedBy.length === 0) out.push(r.ips.length > 0 ? 'Announced by: nobody (no speaker wrote a ServiceL2Status for it).' : 'Announced by: nobody.');
+  if (r.announceFailure !== undefined) out.push(`  The speaker on ${r.elected ?? 'the elected node'} says: ${r.announceFailure}`);
+  if (r.problems.some((p) => p.code === 'not-announced' && p.detail === 'strict-arp')) {
+    out.push(`  ${r.elected ?? 'The elected node'} does not announce it: kube-proxy runs in IPVS mode without strictARP, so the speakers refuse to announce (--strict-arp enforce, the default) and every node's kernel answers ARP for ${r.electionIp ?? 'the IP'} instead. Fix: kubectl ironlb preflight --fix.`);
+  }
   for (const a of r.announcedBy) out.push(`Announced by: ${a.node} on ${a.interfaces.join(', ') || 'no interface'}${age(a.since)}.`);
   if (r.elected !== undefined && r.announcedBy.length > 0 && !r.announcedBy.some((a) => a.node === r.elected)) {
     out.push(`  The speakers announce from ${r.announcedBy.map((a) => a.node).join(', ')} while the election over this view picks ${r.elected}: a failover is in progress, or the speakers' heartbeats see liveness differently from the Leases read here.`);

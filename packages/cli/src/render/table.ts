@@ -10,20 +10,32 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
 
 /**
  * The report as JSON: epoch-ms fields named `now`, `since` and `at` become RFC 3339
- * strings (what kubectl prints for times), everything else as the model holds it.
+ * strings (what kubectl prints for times); bigint counts become exact JSON integers
+ * (JSON.stringify cannot write them, and a string would change a field's type with its
+ * size); everything else as the model holds it.
  */
 export function renderJson(report: unknown): string {
-  return `${JSON.stringify(report, timeReplacer, 2)}\n`;
+  const text = JSON.stringify(document(report), (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value.toString()}` : value), 2);
+  return `${text.replace(BIGINT_TEXT, '$1')}\n`;
 }
 
-/** The same document as YAML (via the yaml library, from the JSON form). */
+/** The same document as YAML (bigint counts as exact integers). */
 export function renderYaml(report: unknown): string {
-  return stringify(JSON.parse(renderJson(report)), { lineWidth: 0 });
+  return stringify(document(report), { lineWidth: 0 });
 }
 
 const TIME_KEYS = new Set(['now', 'since', 'at']);
+// A string no report field can hold (U+E000 is a private-use character): marks a bigint
+// until the quotes around it are removed.
+const BIGINT_MARK = '\uE000bigint:';
+const BIGINT_TEXT = /"\uE000bigint:(-?\d+)"/g;
 
-function timeReplacer(key: string, value: unknown): unknown {
-  if (TIME_KEYS.has(key) && typeof value === 'number') return new Date(value).toISOString();
-  return value;
+/** The report as plain data: times as RFC 3339 strings, undefined fields left out. */
+function document(v: unknown, key = ''): unknown {
+  if (TIME_KEYS.has(key) && typeof v === 'number') return new Date(v).toISOString();
+  if (Array.isArray(v)) return v.map((x) => document(x));
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, document(x, k)]));
+  }
+  return v;
 }

@@ -28,6 +28,7 @@ describe('electServices: the owner and its order', () => {
       ips: [IP],
       pool: 'default',
       candidates: order,
+      electionIp: IP,
       owner: order[0],
       excluded: [],
       interfaces: 'all',
@@ -327,6 +328,9 @@ describe('electServices: shared IPs', () => {
     const owner = decisions.get('default/dual')?.owner;
     expect(owner).toBeDefined();
     expect(decisions.get('default/v6only')?.owner).toBe(owner);
+    // The sharer's order is hashed with the group's IP, not its own first IP, and says so.
+    expect(decisions.get('default/v6only')?.electionIp).toBe(IP);
+    expect(decisions.get('default/v6only')?.candidates).toEqual(electionOrder(NAMES, IP));
   });
 
   it('groups are keyed by canonical IP text', () => {

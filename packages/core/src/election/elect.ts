@@ -65,7 +65,7 @@ export function electServices(input: ElectionInput): Map<string, ServiceDecision
     const pooled = group.length === 1 ? (group[0] as Evaluated).evaluation.candidates : sortedUnique(group.flatMap((e) => e.evaluation.candidates));
     const order = electionOrder(pooled, electionIp);
     const pooledSet = group.length > 1 ? new Set(pooled) : undefined;
-    for (const e of group) decisions.set(e.service.key, decide(e, order, pooledSet));
+    for (const e of group) decisions.set(e.service.key, decide(e, order, pooledSet, electionIp));
   }
   // Key order, so two elections over the same view compare equal entry by entry.
   return new Map([...decisions].sort(([a], [b]) => compareStrings(a, b)));
@@ -73,11 +73,12 @@ export function electServices(input: ElectionInput): Map<string, ServiceDecision
 
 /**
  * One member's decision given its group's ordered candidates (empty: nobody can announce);
- * `pooled` is the group's candidate set when the IP is shared, undefined for a lone Service.
+ * `pooled` is the group's candidate set when the IP is shared, undefined for a lone Service;
+ * `electionIp` the IP the group's order was hashed with (undefined without IPs).
  */
-function decide(e: Evaluated, order: readonly string[], pooled: ReadonlySet<string> | undefined): ServiceDecision {
+function decide(e: Evaluated, order: readonly string[], pooled: ReadonlySet<string> | undefined, electionIp?: string): ServiceDecision {
   const owner = order[0];
-  const base = { service: e.service.key, ips: e.ips, pool: e.pool?.name };
+  const base = { service: e.service.key, ips: e.ips, pool: e.pool?.name, ...(electionIp !== undefined ? { electionIp } : {}) };
   if (owner === undefined) {
     const ads = e.coverage?.anyNode ?? [];
     return { ...base, candidates: [], owner: undefined, noOwner: e.evaluation.noOwner ?? 'no-candidates', excluded: e.evaluation.excluded, ...describe(ads) };

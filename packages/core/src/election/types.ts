@@ -79,6 +79,12 @@ export interface ServiceDecision {
    * For a shared IP: the union of every sharing Service's candidates, ordered by that IP.
    */
   readonly candidates: readonly string[];
+  /**
+   * The IP `candidates` are ordered by: ips[0], or for a shared IP the group's (which can
+   * differ from this Service's first IP when a dual-stack Service shares only its second
+   * address). Undefined when the Service has no IPs.
+   */
+  readonly electionIp?: string;
   readonly owner: string | undefined;
   readonly noOwner?: NoOwnerReason;
   /** Every known node that is not a candidate, with the first reason, in name order; empty for 'no-ips'. */
