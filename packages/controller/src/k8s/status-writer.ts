@@ -1,8 +1,9 @@
 // The controller's only writes to Services and pools, behind a narrow port. Merge
 // patches touch just our fields: ingress in the status subresource, our annotation in
-// metadata, and the pool's status.
+// metadata, and the pool's status. Every patch has a deadline and is aborted when it
+// passes, so a write stuck on a hung API server cannot land after we stopped acting.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { Annotations, MetallbGroup, MetallbVersion, MetallbResources } from '@ironlb/core';
+import { Annotations, MetallbGroup, MetallbVersion, MetallbResources, callWithDeadline, systemClock, type Clock } from '@ironlb/core';
 import type { PoolStatus } from '../reconcile/pool-config.js';
 
 export interface StatusWriter {
@@ -13,21 +14,30 @@ export interface StatusWriter {
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-export function createStatusWriter(kc: KubeConfig, fieldManager: string): StatusWriter {
+/** Deadline of one status or annotation patch (ms). */
+export const WRITE_DEADLINE_MS = 10_000;
+
+export function createStatusWriter(kc: KubeConfig, fieldManager: string, clock: Clock = systemClock, deadlineMs = WRITE_DEADLINE_MS): StatusWriter {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   return {
     async setIngress(namespace, name, ips) {
       const ingress = ips.length > 0 ? ips.map((ip) => ({ ip, ipMode: 'VIP' })) : null;
-      await core.patchNamespacedServiceStatus({ namespace, name, fieldManager, body: { status: { loadBalancer: { ingress } } } }, merge);
+      await callWithDeadline((o) => core.patchNamespacedServiceStatus({ namespace, name, fieldManager, body: { status: { loadBalancer: { ingress } } } }, o), deadlineMs, `patch service status ${namespace}/${name}`, clock, merge);
     },
     async setPoolAnnotation(namespace, name, pool) {
       const body = { metadata: { annotations: { [Annotations.ipAllocatedFromPool]: pool ?? null } } };
-      await core.patchNamespacedService({ namespace, name, fieldManager, body }, merge);
+      await callWithDeadline((o) => core.patchNamespacedService({ namespace, name, fieldManager, body }, o), deadlineMs, `patch service ${namespace}/${name}`, clock, merge);
     },
     async setPoolStatus(namespace, name, status) {
-      await custom.patchNamespacedCustomObjectStatus(
-        { group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.ipAddressPool.plural, name, fieldManager, body: { status } },
+      await callWithDeadline(
+        (o) => custom.patchNamespacedCustomObjectStatus(
+          { group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.ipAddressPool.plural, name, fieldManager, body: { status } },
+          o,
+        ),
+        deadlineMs,
+        `patch pool status ${namespace}/${name}`,
+        clock,
         merge,
       );
     },
