@@ -3,7 +3,7 @@
 // standby keeps warm caches. On becoming leader it re-claims every IP Services already
 // hold BEFORE allocating anything new, so a restart or failover never reshuffles IPs.
 import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { createEventRecorder, keyOf, splitKey, watchResource, type EventRecorder, type EventTarget, type Watched, Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
+import { callWithDeadline, createEventRecorder, keyOf, splitKey, watchResource, type EventRecorder, type EventTarget, type Watched, Annotations, MetallbApiVersion, MetallbGroup, MetallbResources, MetallbVersion, WorkQueue, type Clock, type IPAddressPool, type Logger, type PoolOverlap, type PoolView, type TimerHandle } from '@ironlb/core';
 import { Allocator } from './allocator/index.js';
 import { classifyService, heldAssignments, ingressIPs } from './reconcile/service-view.js';
 import { poolStatusOf, resolvePoolConfig, samePoolStatus, type Condition, type PoolHealth } from './reconcile/pool-config.js';
@@ -49,7 +49,7 @@ export function createController(d: ControllerDeps): Controller {
   const log = d.log;
   const core = d.kc.makeApiClient(CoreV1Api);
   const custom = d.kc.makeApiClient(CustomObjectsApi);
-  const writer = d.writer ?? createStatusWriter(d.kc, 'ironlb-controller');
+  const writer = d.writer ?? createStatusWriter(d.kc, 'ironlb-controller', d.clock);
   const events = d.events ?? createEventRecorder(core, 'ironlb-controller', d.identity, d.clock, log);
   const allocator = new Allocator();
   let lastGood = new Map<string, PoolView>();
@@ -287,7 +287,7 @@ export function createController(d: ControllerDeps): Controller {
     // event behind the previous leader's last ingress writes, and an IP written just
     // before the hand-over must never look free to us. (Reconciles still read the cache;
     // at worst they re-write the same IP the allocator already holds for the Service.)
-    const fresh = (await core.listServiceForAllNamespaces()).items;
+    const fresh = (await callWithDeadline((o) => core.listServiceForAllNamespaces({}, o), 30_000, 'list services', d.clock)).items;
     if (!leading || stopped) return;
     applyPools();
     const held = heldAssignments(fresh, (ns) => namespaces.get(ns)?.metadata?.labels ?? {}, d.lbClass);
@@ -327,10 +327,8 @@ export function createController(d: ControllerDeps): Controller {
       // The speakers need the heartbeat key before they announce anything; checked again
       // every minute, so a deleted Secret comes back (level, not edge).
       ensureSecretLoop();
-      takeOver().catch((err: unknown) => {
-        log.error({ err }, 'take-over failed');
-        d.onLostLeadership?.();
-      });
+      // A failed take-over makes the elector give the lease back, then call onStoppedLeading.
+      return takeOver();
     },
     onStoppedLeading: () => {
       leading = false;

@@ -35,14 +35,15 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string, clock: 
  * server cannot land later, after we stopped acting.
  */
 export function abortableOptions(signal: AbortSignal, base?: ConfigurationOptions): ConfigurationOptions {
-  // Promise middleware at run time (the generated promise API wraps each one); the
-  // typings only know the Observable flavour.
+  // Call-time middleware is used as is by the generated code, in its Observable flavour
+  // (an object with toPromise), like client-node's own setHeaderOptions.
+  const observable = <T>(v: T) => ({ toPromise: () => Promise.resolve(v), pipe: <R>(f: (x: T) => R) => observable(f(v)) });
   const abort = {
     pre: (ctx: { setSignal(s: AbortSignal): void }) => {
       ctx.setSignal(signal);
-      return Promise.resolve(ctx);
+      return observable(ctx);
     },
-    post: <R>(r: R) => Promise.resolve(r),
+    post: <R>(r: R) => observable(r),
   };
   return { ...base, middleware: [...(base?.middleware ?? []), abort as never], middlewareMergeStrategy: 'append' };
 }
