@@ -13,9 +13,9 @@
 //   backs off and retries rather than a promise that never settles.
 // - `lastContactAt()` says how stale the cache may be: the monotonic time of the last
 //   list, event or bookmark received. Components act on it by a documented rule.
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import { ListWatch, Watch, type ConfigurationOptions, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Clock, TimerHandle } from './clock.js';
-import { withDeadline } from './deadline.js';
+import { callWithDeadline } from './deadline.js';
 import type { Logger } from './log.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
@@ -24,7 +24,9 @@ export interface WatchOptions<T extends KubernetesObject> {
   kc: KubeConfig;
   /** API path of the collection, e.g. /api/v1/services. */
   path: string;
-  list: ListPromise<T>;
+  /** Lists the collection; pass `options` on as the call's last argument so a list that
+   * outlives its deadline is aborted, not just ignored. */
+  list: (options?: ConfigurationOptions) => Promise<KubernetesListObject<T>>;
   clock: Clock;
   log: Logger;
   onChange: (type: ChangeType, obj: T) => void;
@@ -114,7 +116,7 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
     },
   };
   const listWithDeadline: ListPromise<T> = async () => {
-    const r = await withDeadline(o.list(), o.listTimeoutMs ?? 30_000, `list ${o.path}`, o.clock);
+    const r = await callWithDeadline((opts) => o.list(opts), o.listTimeoutMs ?? 30_000, `list ${o.path}`, o.clock);
     touch();
     return r;
   };
