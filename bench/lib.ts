@@ -186,3 +186,37 @@ export async function runBench(body: (bc: BenchCluster, ns: string) => Promise<v
   }
   process.exit(exitCode);
 }
+
+/**
+ * The API server's write requests so far, by "VERB resource[/subresource]", summed over
+ * groups and codes (apiserver_request_total, read with the admin kubeconfig). The metric
+ * has no client label: deltas include every writer (the bench's own creates, the
+ * EndpointSlice controller), which `ourWrite` below tells apart by resource.
+ */
+export async function apiWrites(c: ClusterInfo): Promise<Map<string, number>> {
+  const { stdout } = await kubectl(c, ['get', '--raw', '/metrics'], { timeoutMs: 30_000 });
+  const out = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (k: string) => new RegExp(`[{,]${k}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const verb = label('verb');
+    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY', 'DELETECOLLECTION'].includes(verb)) continue;
+    const sub = label('subresource');
+    const key = `${verb} ${label('resource')}${sub ? `/${sub}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** after − before, zero entries dropped, sorted by key. */
+export function writesDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [k, v] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
+    const n = v - (before.get(k) ?? 0);
+    if (n > 0) d[k] = n;
+  }
+  return d;
+}
+
+/** Writes the controller makes (the rest are the bench's creates and kube-controller-manager's). */
+export const ourWrite = (key: string) => /^(PATCH services|PATCH services\/status|POST events|PATCH events|PUT leases|POST leases|PATCH ipaddresspools\/status|POST secrets)$/.test(key);
