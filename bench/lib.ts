@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
 import { up, down, info, listClusterIds } from '../test/cluster/cluster.js';
 import { kubectl, applyYaml } from '../test/cluster/kubectl.js';
-import { startController, type RunningComponent } from '../test/cluster/components.js';
+import { installRbac, startProcess, type RunningComponent } from '../test/cluster/components.js';
+import { mintServiceAccountKubeconfig } from '../test/cluster/accounts.js';
 import { freePort } from '../test/cluster/control-plane.js';
 import { waitFor } from '../test/cluster/exec.js';
 import { repoRoot } from '../test/cluster/cluster.js';
@@ -72,11 +73,25 @@ export async function cleanupBench(c: ClusterInfo, ns: string): Promise<void> {
   await kubectl(c, ['delete', 'ipaddresspool', ns, '-n', 'metallb-system', '--ignore-not-found'], { allowFail: true });
 }
 
-export async function startBenchController(c: ClusterInfo): Promise<{ ctl: RunningComponent; opsPort: number }> {
+/**
+ * The controller as its ServiceAccount, from `entry`: 'bin' = the shipped bin (the
+ * bundle, dist/ironlb-controller.mjs), 'dist' = tsc's dist/main.js as separate modules.
+ * `nodeOptions` become the process's NODE_OPTIONS (V8 flags). Defaults from
+ * IRONLB_BENCH_ENTRY and IRONLB_BENCH_NODE_OPTIONS, so each memory step can be measured.
+ */
+export async function startBenchController(c: ClusterInfo, o: { entry?: 'bin' | 'dist'; nodeOptions?: string } = {}): Promise<{ ctl: RunningComponent; opsPort: number }> {
   const opsPort = await freePort();
-  const ctl = await startController(c, {
-    args: ['--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn', '--lb-class', BENCH_CLASS, '--lease-name', 'ironlb-bench'],
-    identity: `bench-${process.pid}`,
+  const entry = o.entry ?? (process.env.IRONLB_BENCH_ENTRY === 'dist' ? 'dist' : 'bin');
+  const nodeOptions = o.nodeOptions ?? process.env.IRONLB_BENCH_NODE_OPTIONS ?? '';
+  await installRbac(c, ['00-namespace.yaml', '10-controller-rbac.yaml']);
+  const kubeconfig = await mintServiceAccountKubeconfig(c, { namespace: 'metallb-system', name: 'ironlb-controller' });
+  const main = join(repoRoot, entry === 'bin' ? 'packages/controller/dist/ironlb-controller.mjs' : 'packages/controller/dist/main.js');
+  progress(`controller: ${entry} (${main.slice(repoRoot.length + 1)})${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}`);
+  const ctl = startProcess(process.execPath, [main, '--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn', '--lb-class', BENCH_CLASS, '--lease-name', 'ironlb-bench'], {
+    ...process.env,
+    NODE_OPTIONS: nodeOptions,
+    KUBECONFIG: kubeconfig,
+    POD_NAME: `bench-${process.pid}`,
   });
   return { ctl, opsPort };
 }

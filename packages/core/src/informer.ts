@@ -42,6 +42,19 @@ export interface WatchOptions<T extends KubernetesObject> {
   listTimeoutMs?: number;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Narrows each object before it is cached (and before onChange sees it), so the cache
+   * holds only what the component reads. Default: drops metadata.managedFields, which
+   * nothing here reads and which is often the largest part of an object (an update that
+   * omits it leaves the server's copy unchanged, so a cached object stays writable).
+   */
+  transform?: (obj: T) => T;
+}
+
+/** The default informer transform: the object without metadata.managedFields. */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata && 'managedFields' in obj.metadata) delete obj.metadata.managedFields;
+  return obj;
 }
 
 export interface Watched<T extends KubernetesObject> {
@@ -69,6 +82,7 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
   let markSynced!: () => void;
   const synced = new Promise<void>((r) => (markSynced = r));
   const touch = () => (lastContact = o.clock.monotonic());
+  const transform = o.transform ?? withoutManagedFields;
 
   // Wraps the library's Watch: adds timeoutSeconds and bookmarks, records contact, and
   // aborts a watch that has been silent for longer than the server would allow.
@@ -105,7 +119,8 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         (phase, obj, watchObj) => {
           touch();
           arm();
-          cb(phase, obj, watchObj);
+          // Bookmarks and errors carry no object of ours; everything else is narrowed.
+          cb(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? transform(obj as T) : obj, watchObj);
         },
         finish,
       );
@@ -118,6 +133,7 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
   const listWithDeadline: ListPromise<T> = async () => {
     const r = await callWithDeadline((opts) => o.list(opts), o.listTimeoutMs ?? 30_000, `list ${o.path}`, o.clock);
     touch();
+    r.items = r.items.map(transform);
     return r;
   };
   const inf = new ListWatch<T>(o.path, watcher as unknown as Watch, listWithDeadline, false, o.labelSelector, o.fieldSelector);
