@@ -32,6 +32,13 @@ await runBench(async (bc, ns) => {
     await sleep(3_000);
     const writes = writesDelta(writesBefore, await apiWrites(bc.c));
     const mem = rssMb(ctl.pid);
+    // IRONLB_BENCH_HEAPSNAPSHOT=1 (with --heapsnapshot-signal=SIGUSR2 in the node options):
+    // a heap snapshot of the controller at N, written to its working directory.
+    if (process.env.IRONLB_BENCH_HEAPSNAPSHOT === '1') {
+      process.kill(ctl.pid, 'SIGUSR2');
+      await sleep(8_000);
+      progress('heap snapshot requested (Heap.*.heapsnapshot in the working directory)');
+    }
     const per = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, +(v / services).toFixed(3)]));
     const ours = Object.fromEntries(Object.entries(writes).filter(([k]) => ourWrite(k)));
     const result = {
