@@ -335,6 +335,7 @@ export function createController(d: ControllerDeps): Controller {
       acting = false;
       d.metrics.isLeader.set(0);
       queue.stop();
+      writer.abortAll?.(); // no write of ours may land after leadership ended
       d.onLostLeadership?.();
     },
   });

@@ -3,13 +3,19 @@
 // metadata, and the pool's status. Every patch has a deadline and is aborted when it
 // passes, so a write stuck on a hung API server cannot land after we stopped acting.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { Annotations, MetallbGroup, MetallbVersion, MetallbResources, callWithDeadline, systemClock, type Clock } from '@ironlb/core';
+import { Annotations, ErrorCodes, IronlbError, MetallbGroup, MetallbVersion, MetallbResources, abortableOptions, withDeadline, systemClock, type Clock } from '@ironlb/core';
+import type { ConfigurationOptions } from '@kubernetes/client-node';
 import type { PoolStatus } from '../reconcile/pool-config.js';
 
 export interface StatusWriter {
   setIngress(namespace: string, name: string, ips: readonly string[]): Promise<void>;
   setPoolAnnotation(namespace: string, name: string, pool: string | undefined): Promise<void>;
   setPoolStatus(namespace: string, name: string, status: PoolStatus): Promise<void>;
+  /**
+   * Leadership ended: aborts every write on the wire (its socket is closed, so it cannot
+   * land later) and refuses new ones with IronlbError(KubeApi).
+   */
+  abortAll?(): void;
 }
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -20,7 +26,25 @@ export const WRITE_DEADLINE_MS = 10_000;
 export function createStatusWriter(kc: KubeConfig, fieldManager: string, clock: Clock = systemClock, deadlineMs = WRITE_DEADLINE_MS): StatusWriter {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const onWire = new Set<AbortController>();
+  let aborted = false;
+  /** One patch: aborted at its deadline or by abortAll(). */
+  const callWithDeadline = async <T>(fn: (o: ConfigurationOptions) => Promise<T>, ms: number, what: string, c: Clock, base: ConfigurationOptions): Promise<T> => {
+    if (aborted) throw new IronlbError(ErrorCodes.KubeApi, `${what}: not leading any more`);
+    const ac = new AbortController();
+    onWire.add(ac);
+    try {
+      return await withDeadline(fn(abortableOptions(ac.signal, base)), ms, what, c, () => ac.abort());
+    } finally {
+      onWire.delete(ac);
+    }
+  };
   return {
+    abortAll() {
+      aborted = true;
+      for (const ac of onWire) ac.abort();
+      onWire.clear();
+    },
     async setIngress(namespace, name, ips) {
       const ingress = ips.length > 0 ? ips.map((ip) => ({ ip, ipMode: 'VIP' })) : null;
       await callWithDeadline((o) => core.patchNamespacedServiceStatus({ namespace, name, fieldManager, body: { status: { loadBalancer: { ingress } } } }, o), deadlineMs, `patch service status ${namespace}/${name}`, clock, merge);
