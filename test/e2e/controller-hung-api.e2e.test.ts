@@ -35,15 +35,16 @@ afterAll(async () => {
   await s.close();
 });
 
-/** The built controller as ServiceAccount ironlb-controller, talking to the API server at `server`. */
+/** The controller's bin as ServiceAccount ironlb-controller, talking to the API server at `server`. */
 async function startControllerVia(server: string, identity: string): Promise<ControllerHandle> {
   await installRbac(cluster, ['00-namespace.yaml', '10-controller-rbac.yaml']);
   const direct = await mintServiceAccountKubeconfig(cluster, { namespace: 'metallb-system', name: 'ironlb-controller' });
   const kubeconfig = join(cluster.stateDir, `${identity}.kubeconfig`);
   writeFileSync(kubeconfig, readFileSync(direct, 'utf8').replaceAll(cluster.server, server));
   const opsPort = await freePort();
+  // The shipped bin (the bundle), so the e2e suite runs that form too.
   const proc = startProcess(process.execPath, [
-    join(repoRoot, 'packages/controller/dist/main.js'),
+    join(repoRoot, 'packages/controller/dist/ironlb-controller.mjs'),
     '--metrics-addr', `127.0.0.1:${opsPort}`, '--lease-name', s.leaseName, '--lease-duration', String(LEASE_S),
   ], { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: identity });
   return new ControllerHandle(proc, identity, opsPort);
