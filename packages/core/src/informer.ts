@@ -51,6 +51,28 @@ export interface WatchOptions<T extends KubernetesObject> {
   transform?: (obj: T) => T;
 }
 
+/**
+ * The KubeConfig as client-node's Watch uses it (current cluster, fetch options), with
+ * `signal` joined to whatever signal the Watch sets on its request.
+ */
+function abortableKubeConfig(kc: KubeConfig, signal: AbortSignal): KubeConfig {
+  const view = {
+    getCurrentCluster: () => kc.getCurrentCluster(),
+    async applyToFetchOptions(opts: object) {
+      const init = (await kc.applyToFetchOptions(opts as never)) as Record<string, unknown>;
+      let joined: AbortSignal = signal;
+      Object.defineProperty(init, 'signal', {
+        enumerable: true,
+        configurable: true,
+        get: () => joined,
+        set: (s: AbortSignal | undefined) => void (joined = s ? AbortSignal.any([s, signal]) : signal),
+      });
+      return init;
+    },
+  };
+  return view as unknown as KubeConfig;
+}
+
 /** The default informer transform: the object without metadata.managedFields. */
 export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
   if (obj.metadata && 'managedFields' in obj.metadata) delete obj.metadata.managedFields;
@@ -86,18 +108,23 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
 
   // Wraps the library's Watch: adds timeoutSeconds and bookmarks, records contact, and
   // aborts a watch that has been silent for longer than the server would allow.
-  const inner = new Watch(o.kc);
   const watcher = {
     async watch(path: string, query: Record<string, unknown>, cb: WatchCallback, done: DoneCallback): Promise<AbortController> {
       let idle: TimerHandle | undefined;
       let finished = false;
+      // Ours, joined to the library's own signal: the library hands out its
+      // AbortController only once response headers arrived, so without this a request
+      // that never gets them (a hung server, a half-open pooled socket) could not be
+      // cancelled and would hold a connection of the shared agent for good.
+      const ours = new AbortController();
+      const giveUp = (why: string) => {
+        o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, why);
+        ours.abort();
+        finish(null);
+      };
       const arm = () => {
         idle?.cancel();
-        idle = o.clock.setTimer(idleMs, () => {
-          o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch silent beyond its timeout; reconnecting');
-          req.controller?.abort();
-          finish(null);
-        });
+        idle = o.clock.setTimer(idleMs, () => giveUp('watch silent beyond its timeout; reconnecting'));
       };
       const finish = (err: unknown) => {
         if (finished) return;
@@ -105,15 +132,9 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         idle?.cancel();
         done(err);
       };
-      // Armed before the request: one that never gets response headers (a half-open
-      // pooled socket) is given up on as well.
-      const req: { controller?: AbortController } = {};
-      idle = o.clock.setTimer(idleMs, () => {
-        o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch got no response in time; reconnecting');
-        req.controller?.abort();
-        finish(null);
-      });
-      const controller = await inner.watch(
+      // Armed before the request, for one that never gets response headers.
+      idle = o.clock.setTimer(idleMs, () => giveUp('watch got no response in time; reconnecting'));
+      const controller = await new Watch(abortableKubeConfig(o.kc, ours.signal)).watch(
         path,
         { ...query, timeoutSeconds, allowWatchBookmarks: true },
         (phase, obj, watchObj) => {
@@ -124,9 +145,11 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         },
         finish,
       );
-      req.controller = controller;
       if (finished) controller.abort();
-      else arm();
+      else {
+        ours.signal.addEventListener('abort', () => controller.abort());
+        arm();
+      }
       return controller;
     },
   };
