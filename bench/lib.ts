@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
 import { up, down, info, listClusterIds } from '../test/cluster/cluster.js';
 import { kubectl, applyYaml, waitCrdsEstablished } from '../test/cluster/kubectl.js';
-import { startController, type RunningComponent } from '../test/cluster/components.js';
+import { installRbac, startProcess, type RunningComponent } from '../test/cluster/components.js';
+import { mintServiceAccountKubeconfig } from '../test/cluster/accounts.js';
 import { freePort } from '../test/cluster/control-plane.js';
 import { waitFor } from '../test/cluster/exec.js';
 import { repoRoot } from '../test/cluster/cluster.js';
@@ -80,11 +81,25 @@ export async function cleanupBench(c: ClusterInfo, ns: string): Promise<void> {
   await kubectl(c, ['delete', 'ipaddresspool,l2advertisement', ns, '-n', 'metallb-system', '--ignore-not-found'], { allowFail: true });
 }
 
-export async function startBenchController(c: ClusterInfo): Promise<{ ctl: RunningComponent; opsPort: number }> {
+/**
+ * The controller as its ServiceAccount, from `entry`: 'bin' = the shipped bin (the
+ * bundle, dist/ironlb-controller.mjs), 'dist' = tsc's dist/main.js as separate modules.
+ * `nodeOptions` become the process's NODE_OPTIONS (V8 flags). Defaults from
+ * IRONLB_BENCH_ENTRY and IRONLB_BENCH_NODE_OPTIONS, so each memory step can be measured.
+ */
+export async function startBenchController(c: ClusterInfo, o: { entry?: 'bin' | 'dist'; nodeOptions?: string } = {}): Promise<{ ctl: RunningComponent; opsPort: number }> {
   const opsPort = await freePort();
-  const ctl = await startController(c, {
-    args: ['--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn', '--lb-class', BENCH_CLASS, '--lease-name', 'ironlb-bench'],
-    identity: `bench-${process.pid}`,
+  const entry = o.entry ?? (process.env.IRONLB_BENCH_ENTRY === 'dist' ? 'dist' : 'bin');
+  const nodeOptions = o.nodeOptions ?? process.env.IRONLB_BENCH_NODE_OPTIONS ?? '';
+  await installRbac(c, ['00-namespace.yaml', '10-controller-rbac.yaml']);
+  const kubeconfig = await mintServiceAccountKubeconfig(c, { namespace: 'metallb-system', name: 'ironlb-controller' });
+  const main = join(repoRoot, entry === 'bin' ? 'packages/controller/dist/ironlb-controller.mjs' : 'packages/controller/dist/main.js');
+  progress(`controller: ${entry} (${main.slice(repoRoot.length + 1)})${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}`);
+  const ctl = startProcess(process.execPath, [main, '--metrics-addr', `127.0.0.1:${opsPort}`, '--log-level', 'warn', '--lb-class', BENCH_CLASS, '--lease-name', 'ironlb-bench'], {
+    ...process.env,
+    NODE_OPTIONS: nodeOptions,
+    KUBECONFIG: kubeconfig,
+    POD_NAME: `bench-${process.pid}`,
   });
   return { ctl, opsPort };
 }
@@ -194,3 +209,37 @@ export async function runBench(body: (bc: BenchCluster, ns: string) => Promise<v
   }
   process.exit(exitCode);
 }
+
+/**
+ * The API server's write requests so far, by "VERB resource[/subresource]", summed over
+ * groups and codes (apiserver_request_total, read with the admin kubeconfig). The metric
+ * has no client label: deltas include every writer (the bench's own creates, the
+ * EndpointSlice controller), which `ourWrite` below tells apart by resource.
+ */
+export async function apiWrites(c: ClusterInfo): Promise<Map<string, number>> {
+  const { stdout } = await kubectl(c, ['get', '--raw', '/metrics'], { timeoutMs: 30_000 });
+  const out = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (k: string) => new RegExp(`[{,]${k}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const verb = label('verb');
+    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY', 'DELETECOLLECTION'].includes(verb)) continue;
+    const sub = label('subresource');
+    const key = `${verb} ${label('resource')}${sub ? `/${sub}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** after − before, zero entries dropped, sorted by key. */
+export function writesDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [k, v] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
+    const n = v - (before.get(k) ?? 0);
+    if (n > 0) d[k] = n;
+  }
+  return d;
+}
+
+/** Writes the controller makes (the rest are the bench's creates and kube-controller-manager's). */
+export const ourWrite = (key: string) => /^(PATCH services|PATCH services\/status|POST events|PATCH events|PUT leases|POST leases|PATCH ipaddresspools\/status|POST secrets)$/.test(key);

@@ -393,16 +393,15 @@ export function createController(d: ControllerDeps): Controller {
       // The speakers need the heartbeat key before they announce anything; checked again
       // every minute, so a deleted Secret comes back (level, not edge).
       ensureSecretLoop();
-      takeOver().catch((err: unknown) => {
-        log.error({ err }, 'take-over failed');
-        d.onLostLeadership?.();
-      });
+      // A failed take-over makes the elector give the lease back, then call onStoppedLeading.
+      return takeOver();
     },
     onStoppedLeading: () => {
       leading = false;
       acting = false;
       d.metrics.isLeader.set(0);
       queue.stop();
+      writer.abortAll?.(); // no write of ours may land after leadership ended
       d.onLostLeadership?.();
     },
   });

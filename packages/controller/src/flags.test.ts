@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseControllerFlags } from './flags.js';
+import { parseControllerFlags, wantsHelp } from './flags.js';
 
 describe('parseControllerFlags', () => {
   it('has MetalLB-compatible defaults', () => {
@@ -27,5 +27,11 @@ describe('parseControllerFlags', () => {
     [['--bogus'], /bogus/],
   ])('rejects %j with a message naming the flag', (argv, msg) => {
     expect(() => parseControllerFlags(argv, {}, 'h')).toThrow(msg);
+  });
+
+  it('recognises --help and -h', () => {
+    expect(wantsHelp(['--help'])).toBe(true);
+    expect(wantsHelp(['--namespace', 'x', '-h'])).toBe(true);
+    expect(wantsHelp(['--namespace', 'x'])).toBe(false);
   });
 });

@@ -24,7 +24,11 @@ export const USAGE = `usage: ironlb-controller [flags]
   --kubeconfig PATH       kubeconfig (default: $KUBECONFIG, then in-cluster config)
   --lease-name NAME       leader-election lease (default ironlb-controller)
   --lease-duration SECS   lease duration in seconds (default 15)
-  --identity ID           leader-election identity (default: $POD_NAME or hostname)`;
+  --identity ID           leader-election identity (default: $POD_NAME or hostname)
+  --help, -h              print this help and exit`;
+
+/** `--help` / `-h`: main prints USAGE and exits 0. */
+export const wantsHelp = (argv: readonly string[]): boolean => argv.includes('--help') || argv.includes('-h');
 
 export function parseControllerFlags(argv: string[], env: Record<string, string | undefined>, hostname: string): ControllerFlags {
   let values;

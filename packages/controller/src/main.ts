@@ -5,11 +5,15 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
 import { createLogger, isIronlbError, loadKubeConfig, shareConnections, startOpsServer, systemClock } from '@ironlb/core';
-import { parseControllerFlags } from './flags.js';
+import { parseControllerFlags, USAGE, wantsHelp } from './flags.js';
 import { createController } from './controller.js';
 import { createControllerMetrics } from './metrics.js';
 
 async function main(): Promise<number> {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(USAGE);
+    return 0;
+  }
   let flags;
   try {
     flags = parseControllerFlags(process.argv.slice(2), process.env, hostname());

@@ -3,7 +3,7 @@
 // status writer and the Event recorder. createKubePorts builds them on client-node;
 // tests can hand createController their own, or the real ones on another identity.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
-import { createEventRecorder, watchResource, withDeadline, MetallbGroup, MetallbResources, MetallbVersion, type ChangeType, type Clock, type EventRecorder, type Logger, type Watched } from '@ironlb/core';
+import { callWithDeadline, createEventRecorder, watchResource, MetallbGroup, MetallbResources, MetallbVersion, type ChangeType, type Clock, type EventRecorder, type Logger, type Watched } from '@ironlb/core';
 import { createStatusWriter, type StatusWriter } from './k8s/status-writer.js';
 import { createPoolAnnotationWriter, type PoolAnnotationWriter } from './k8s/pool-annotations.js';
 
@@ -56,8 +56,8 @@ export function createKubePorts(kc: KubeConfig, o: { identity: string; clock: Cl
         list: async () =>
           (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.l2Advertisement.plural })) as KubernetesListObject<KubernetesObject>,
       }),
-    listServices: async () => (await withDeadline(core.listServiceForAllNamespaces(), LIST_DEADLINE_MS, 'list services', o.clock)).items,
-    writer: createStatusWriter(kc, component),
+    listServices: async () => (await callWithDeadline((opts) => core.listServiceForAllNamespaces({}, opts), LIST_DEADLINE_MS, 'list services', o.clock)).items,
+    writer: createStatusWriter(kc, component, o.clock),
     poolAnnotations: createPoolAnnotationWriter(kc, component, o.clock),
     events: createEventRecorder(core, component, o.identity, o.clock, o.log),
   };

@@ -68,3 +68,50 @@ describe('withDeadlineRetryingThrottle', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('callWithDeadline with client-node', () => {
+  // A loopback HTTP server stands in for the API server: what is checked is how
+  // client-node carries our options, not Kubernetes behaviour.
+  it('keeps the caller options (a patch Content-Type) and aborts the request at the deadline', async () => {
+    const { createServer } = await import('node:http');
+    const { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
+    const seen: { url: string; type: string | undefined }[] = [];
+    let hungClosed!: () => void;
+    const closed = new Promise<void>((r) => (hungClosed = r));
+    const srv = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', type: req.headers['content-type'] });
+      if (req.url?.includes('/hang')) {
+        req.socket.on('close', hungClosed);
+        return; // never answers
+      }
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ok' } }));
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, skipTLSVerify: true }],
+        users: [{ name: 'u' }],
+        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+        currentContext: 'x',
+      });
+      const api = kc.makeApiClient(CoreV1Api);
+      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      const { systemClock } = await import('./clock.js');
+      const { callWithDeadline } = await import('./deadline.js');
+      const svc = await callWithDeadline((o) => api.patchNamespacedService({ name: 'ok', namespace: 'n', body: {} }, o), 5_000, 'patch', systemClock, merge);
+      expect(svc.metadata?.name).toBe('ok');
+      expect(seen[0]).toEqual({ url: '/api/v1/namespaces/n/services/ok', type: PatchStrategy.MergePatch });
+      const err = await callWithDeadline((o) => api.readNamespacedService({ name: 'hang', namespace: 'n' }, o), 200, 'read service n/hang', systemClock).catch((e: unknown) => e);
+      expect(String(err)).toContain('read service n/hang timed out after 200 ms');
+      await closed; // the request was really aborted: the server saw its connection close
+    } finally {
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+});

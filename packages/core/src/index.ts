@@ -18,6 +18,7 @@ export * from './deadline.js';
 export * from './object-key.js';
 export * from './kubeconfig.js';
 export * from './informer.js';
+export * from './event-correlator.js';
 export * from './events.js';
 export * from './api-errors.js';
 export * from './strict-arp.js';

@@ -13,9 +13,9 @@
 //   backs off and retries rather than a promise that never settles.
 // - `lastContactAt()` says how stale the cache may be: the monotonic time of the last
 //   list, event or bookmark received. Components act on it by a documented rule.
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import { ListWatch, Watch, type ConfigurationOptions, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Clock, TimerHandle } from './clock.js';
-import { withDeadline } from './deadline.js';
+import { callWithDeadline } from './deadline.js';
 import type { Logger } from './log.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
@@ -24,7 +24,9 @@ export interface WatchOptions<T extends KubernetesObject> {
   kc: KubeConfig;
   /** API path of the collection, e.g. /api/v1/services. */
   path: string;
-  list: ListPromise<T>;
+  /** Lists the collection; pass `options` on as the call's last argument so a list that
+   * outlives its deadline is aborted, not just ignored. */
+  list: (options?: ConfigurationOptions) => Promise<KubernetesListObject<T>>;
   clock: Clock;
   log: Logger;
   onChange: (type: ChangeType, obj: T) => void;
@@ -40,6 +42,41 @@ export interface WatchOptions<T extends KubernetesObject> {
   listTimeoutMs?: number;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Narrows each object before it is cached (and before onChange sees it), so the cache
+   * holds only what the component reads. Default: drops metadata.managedFields, which
+   * nothing here reads and which is often the largest part of an object (an update that
+   * omits it leaves the server's copy unchanged, so a cached object stays writable).
+   */
+  transform?: (obj: T) => T;
+}
+
+/**
+ * The KubeConfig as client-node's Watch uses it (current cluster, fetch options), with
+ * `signal` joined to whatever signal the Watch sets on its request.
+ */
+function abortableKubeConfig(kc: KubeConfig, signal: AbortSignal): KubeConfig {
+  const view = {
+    getCurrentCluster: () => kc.getCurrentCluster(),
+    async applyToFetchOptions(opts: object) {
+      const init = (await kc.applyToFetchOptions(opts as never)) as Record<string, unknown>;
+      let joined: AbortSignal = signal;
+      Object.defineProperty(init, 'signal', {
+        enumerable: true,
+        configurable: true,
+        get: () => joined,
+        set: (s: AbortSignal | undefined) => void (joined = s ? AbortSignal.any([s, signal]) : signal),
+      });
+      return init;
+    },
+  };
+  return view as unknown as KubeConfig;
+}
+
+/** The default informer transform: the object without metadata.managedFields. */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata && 'managedFields' in obj.metadata) delete obj.metadata.managedFields;
+  return obj;
 }
 
 export interface Watched<T extends KubernetesObject> {
@@ -67,21 +104,27 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
   let markSynced!: () => void;
   const synced = new Promise<void>((r) => (markSynced = r));
   const touch = () => (lastContact = o.clock.monotonic());
+  const transform = o.transform ?? withoutManagedFields;
 
   // Wraps the library's Watch: adds timeoutSeconds and bookmarks, records contact, and
   // aborts a watch that has been silent for longer than the server would allow.
-  const inner = new Watch(o.kc);
   const watcher = {
     async watch(path: string, query: Record<string, unknown>, cb: WatchCallback, done: DoneCallback): Promise<AbortController> {
       let idle: TimerHandle | undefined;
       let finished = false;
+      // Ours, joined to the library's own signal: the library hands out its
+      // AbortController only once response headers arrived, so without this a request
+      // that never gets them (a hung server, a half-open pooled socket) could not be
+      // cancelled and would hold a connection of the shared agent for good.
+      const ours = new AbortController();
+      const giveUp = (why: string) => {
+        o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, why);
+        ours.abort();
+        finish(null);
+      };
       const arm = () => {
         idle?.cancel();
-        idle = o.clock.setTimer(idleMs, () => {
-          o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch silent beyond its timeout; reconnecting');
-          req.controller?.abort();
-          finish(null);
-        });
+        idle = o.clock.setTimer(idleMs, () => giveUp('watch silent beyond its timeout; reconnecting'));
       };
       const finish = (err: unknown) => {
         if (finished) return;
@@ -89,33 +132,31 @@ export function watchResource<T extends KubernetesObject>(o: WatchOptions<T>): W
         idle?.cancel();
         done(err);
       };
-      // Armed before the request: one that never gets response headers (a half-open
-      // pooled socket) is given up on as well.
-      const req: { controller?: AbortController } = {};
-      idle = o.clock.setTimer(idleMs, () => {
-        o.log.warn({ path: o.path, idleMs, event: 'watchIdle' }, 'watch got no response in time; reconnecting');
-        req.controller?.abort();
-        finish(null);
-      });
-      const controller = await inner.watch(
+      // Armed before the request, for one that never gets response headers.
+      idle = o.clock.setTimer(idleMs, () => giveUp('watch got no response in time; reconnecting'));
+      const controller = await new Watch(abortableKubeConfig(o.kc, ours.signal)).watch(
         path,
         { ...query, timeoutSeconds, allowWatchBookmarks: true },
         (phase, obj, watchObj) => {
           touch();
           arm();
-          cb(phase, obj, watchObj);
+          // Bookmarks and errors carry no object of ours; everything else is narrowed.
+          cb(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? transform(obj as T) : obj, watchObj);
         },
         finish,
       );
-      req.controller = controller;
       if (finished) controller.abort();
-      else arm();
+      else {
+        ours.signal.addEventListener('abort', () => controller.abort());
+        arm();
+      }
       return controller;
     },
   };
   const listWithDeadline: ListPromise<T> = async () => {
-    const r = await withDeadline(o.list(), o.listTimeoutMs ?? 30_000, `list ${o.path}`, o.clock);
+    const r = await callWithDeadline((opts) => o.list(opts), o.listTimeoutMs ?? 30_000, `list ${o.path}`, o.clock);
     touch();
+    r.items = r.items.map(transform);
     return r;
   };
   const inf = new ListWatch<T>(o.path, watcher as unknown as Watch, listWithDeadline, false, o.labelSelector, o.fieldSelector);

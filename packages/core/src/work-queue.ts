@@ -16,7 +16,11 @@ export interface WorkQueueOptions {
 
 export class WorkQueue {
   readonly #o: Required<Omit<WorkQueueOptions, 'onError'>> & Pick<WorkQueueOptions, 'onError'>;
-  readonly #pending = new Set<string>(); // insertion-ordered: FIFO
+  /** Keys waiting to run; never a running key (those go to #dirty). */
+  readonly #pending = new Set<string>();
+  /** The same keys in FIFO order, read from #head on. */
+  #order: string[] = [];
+  #head = 0;
   readonly #running = new Set<string>();
   readonly #dirty = new Set<string>(); // queued again while running
   readonly #failures = new Map<string, number>();
@@ -34,8 +38,30 @@ export class WorkQueue {
       this.#dirty.add(key);
       return;
     }
-    this.#pending.add(key);
+    this.#enqueue(key);
     this.#pump();
+  }
+
+  #enqueue(key: string): void {
+    if (this.#pending.has(key)) return;
+    this.#pending.add(key);
+    this.#order.push(key);
+  }
+
+  /** The oldest pending key, removed; undefined when none. */
+  #dequeue(): string | undefined {
+    if (this.#head >= this.#order.length) return undefined;
+    const key = this.#order[this.#head++]!;
+    this.#pending.delete(key);
+    // Drop the consumed prefix once it is most of the array: amortised O(1).
+    if (this.#head === this.#order.length) {
+      this.#order = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
+    return key;
   }
 
   get length(): number {
@@ -51,15 +77,16 @@ export class WorkQueue {
   stop(): void {
     this.#stopped = true;
     this.#pending.clear();
+    this.#order = [];
+    this.#head = 0;
     for (const t of this.#retryTimers.values()) t.cancel();
     this.#retryTimers.clear();
   }
 
   #pump(): void {
     while (!this.#stopped && this.#running.size < this.#o.concurrency) {
-      const key = [...this.#pending].find((k) => !this.#running.has(k));
+      const key = this.#dequeue();
       if (key === undefined) break;
-      this.#pending.delete(key);
       this.#running.add(key);
       void this.#run(key);
     }
@@ -87,7 +114,7 @@ export class WorkQueue {
       }
     } finally {
       this.#running.delete(key);
-      if (this.#dirty.delete(key)) this.#pending.add(key);
+      if (this.#dirty.delete(key) && !this.#stopped) this.#enqueue(key);
       this.#pump();
     }
   }

@@ -14,6 +14,19 @@ class FakeLeases {
   gatedDone: Promise<void> = Promise.resolve();
   /** When set, a read returns its snapshot only after this resolves (a slow response). */
   readDelay: (() => Promise<void>) | undefined;
+  /** When true, replaces never answer (a hung API server) until their request is aborted. */
+  hang = false;
+  /** Abort signals of the hung calls, read from the middleware the caller passed. */
+  hungSignals: AbortSignal[] = [];
+
+  async #hung(options: unknown): Promise<never> {
+    let signal: AbortSignal | undefined;
+    for (const m of (options as { middleware?: { pre(ctx: unknown): unknown }[] } | undefined)?.middleware ?? []) {
+      await m.pre({ setSignal: (s: AbortSignal) => (signal = s), setHeaderParam: () => undefined });
+    }
+    if (signal) this.hungSignals.push(signal);
+    return new Promise<never>((_res, rej) => signal?.addEventListener('abort', () => rej(new Error('aborted'))));
+  }
 
   seed(holder: string): void {
     this.lease = { metadata: { name: 'l', namespace: 'ns', resourceVersion: String(++this.#rv) }, spec: { holderIdentity: holder, leaseDurationSeconds: 3, renewTime: new Date() as never, leaseTransitions: 0 } };
@@ -32,8 +45,9 @@ class FakeLeases {
     return structuredClone(this.lease);
   };
 
-  replaceNamespacedLease = async ({ body }: { body: V1Lease }): Promise<V1Lease> => {
+  replaceNamespacedLease = async ({ body }: { body: V1Lease }, options?: unknown): Promise<V1Lease> => {
     this.replaces++;
+    if (this.hang) return this.#hung(options);
     const gate = this.replaceGate;
     this.replaceGate = undefined;
     let done!: () => void;
@@ -53,22 +67,26 @@ const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
 
-function setup(seedHolder?: string) {
+function setup(seedHolder?: string, onStartedLeading?: () => void | Promise<void>) {
   const api = new FakeLeases();
   if (seedHolder !== undefined) api.seed(seedHolder);
   const clock = new ManualClock(1_000_000);
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ component: 'test', level: 'debug', destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } });
   let started = 0;
+  const stoppedAt: number[] = [];
   const el = new LeaderElector({
     api, namespace: 'ns', name: 'l', identity: 'me', clock, log,
     leaseDurationSeconds: 3, renewDeadlineMs: 2_000, retryPeriodMs: 500,
-    onStartedLeading: () => void started++,
-    onStoppedLeading: () => undefined,
+    onStartedLeading: () => {
+      started++;
+      return onStartedLeading?.();
+    },
+    onStoppedLeading: () => void stoppedAt.push(clock.monotonic()),
   });
   let open!: () => void;
   const gate = () => (api.replaceGate = new Promise<void>((r) => (open = r)));
-  return { api, clock, el, lines, gate, open: () => open(), started: () => started };
+  return { api, clock, el, lines, gate, open: () => open(), started: () => started, stoppedAt };
 }
 
 describe('LeaderElector.stop', () => {
@@ -132,5 +150,50 @@ describe('LeaderElector.decided', () => {
       expect(el.isLeader).toBe(seed === ''); // a released lease is ours to take
       await el.stop();
     }
+  });
+});
+
+describe('LeaderElector renew deadline', () => {
+  it('stops leading within the renew deadline when renews hang, and aborts the hung renew', async () => {
+    const t = setup();
+    t.el.start();
+    await settle();
+    expect(t.el.isLeader).toBe(true);
+    const renewedAt = t.clock.monotonic(); // the first try (create) began here
+    t.api.hang = true;
+    // Renew tries every 500 ms, each one hangs; none may keep us leading past 2 s.
+    for (let ms = 0; ms < 1_900; ms += 100) {
+      t.clock.advance(100);
+      await settle();
+    }
+    expect(t.el.isLeader).toBe(true);
+    expect(t.stoppedAt).toEqual([]);
+    for (let ms = 0; ms < 200; ms += 50) {
+      t.clock.advance(50);
+      await settle();
+    }
+    expect(t.el.isLeader).toBe(false);
+    expect(t.stoppedAt).toEqual([renewedAt + 2_000]);
+    expect(t.api.hungSignals.length).toBeGreaterThan(0);
+    expect(t.api.hungSignals.every((s) => s.aborted)).toBe(true);
+    expect(t.lines.filter((l) => l.event === 'leaderLost')).toHaveLength(1);
+    // It never tries again: the process restarts clean.
+    const replaces = t.api.replaces;
+    t.clock.advance(10_000);
+    await settle();
+    expect(t.api.replaces).toBe(replaces);
+  });
+
+  it('gives the lease back at once when the take-over fails', async () => {
+    const t = setup('', () => Promise.reject(new Error('list failed')));
+    t.el.start();
+    await settle();
+    await settle();
+    expect(t.started()).toBe(1);
+    expect(t.el.isLeader).toBe(false);
+    expect(t.api.lease?.spec?.holderIdentity).toBe('');
+    expect(t.stoppedAt).toHaveLength(1);
+    expect(t.lines.some((l) => l.event === 'takeOverFailed')).toBe(true);
+    expect(t.lines.some((l) => l.event === 'leaseReleased')).toBe(true);
   });
 });

@@ -2,8 +2,14 @@
 // only one acts. The decisions are pure (leader/decide.ts); this file does the I/O.
 // Writes use the lease's resourceVersion, so two candidates racing for an expired lease
 // cannot both win: the loser gets 409 Conflict.
-import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import { httpStatusOf, isConflict, isNotFound, type Clock, type Logger, type TimerHandle } from '@ironlb/core';
+//
+// Deadlines, as client-go's RenewDeadline: every call is aborted when its deadline passes
+// (client-node has none), each try of a leader is bounded by what is left of the renew
+// deadline, and a watchdog ends leadership the moment no renew has succeeded within the
+// renew deadline, even while a try is still stuck on the wire. The lease lasts longer
+// than the renew deadline, so the old leader has stopped before anyone may take over.
+import { V1MicroTime, type ConfigurationOptions, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { callWithDeadline, httpStatusOf, isConflict, isNotFound, type Clock, type Logger, type TimerHandle } from '@ironlb/core';
 import { decide, observe, type LeaseView, type Observation } from '../leader/decide.js';
 
 export interface LeaderElectorOptions {
@@ -17,7 +23,13 @@ export interface LeaderElectorOptions {
   /** A leader that cannot renew for this long stops leading (must be < lease duration). */
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
-  onStartedLeading: () => void;
+  /**
+   * Called once the lease is ours. A returned promise that rejects is a failed take-over:
+   * the lease is given back at once (so another replica takes over without waiting for it
+   * to expire), then onStoppedLeading is called.
+   */
+  onStartedLeading: () => void | Promise<void>;
+  /** Leadership ended: renew deadline passed, another holder seen, or take-over failed. */
   onStoppedLeading: () => void;
 }
 
@@ -44,6 +56,10 @@ export class LeaderElector {
   #decided = false;
   /** True once we wrote the lease as holder, even if stop() came before we noticed. */
   #mayHold = false;
+  /** Fires when the renew deadline passes without a successful renew. */
+  #watchdog: TimerHandle | undefined;
+  /** True once leadership ended; this elector never leads again (the process restarts). */
+  #lost = false;
 
   constructor(o: LeaderElectorOptions) {
     this.#o = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...o };
@@ -82,26 +98,39 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
+    this.#watchdog?.cancel();
     await this.#ticking;
     const wasLeading = this.#leading;
     this.#leading = false;
     if (!wasLeading && !this.#mayHold) return;
+    await this.#release();
+  }
+
+  /** Gives the lease back (holder '') if we still hold it; best effort, each call bounded. */
+  async #release(): Promise<void> {
+    const { name, namespace } = this.#o;
     for (let attempt = 1; ; attempt++) {
       try {
-        const cur = await this.#o.api.readNamespacedLease({ name: this.#o.name, namespace: this.#o.namespace });
+        const cur = await this.#call((o) => this.#o.api.readNamespacedLease({ name, namespace }, o), `read lease ${namespace}/${name}`, this.#o.renewDeadlineMs);
         if (cur.spec?.holderIdentity !== this.#o.identity) return;
         cur.spec.holderIdentity = '';
         cur.spec.leaseDurationSeconds = 1;
-        await this.#o.api.replaceNamespacedLease({ name: this.#o.name, namespace: this.#o.namespace, body: cur });
-        this.#o.log.info({ event: 'leaseReleased', lease: this.#o.name }, 'released leadership');
+        await this.#call((o) => this.#o.api.replaceNamespacedLease({ name, namespace, body: cur }, o), `release lease ${namespace}/${name}`, this.#o.renewDeadlineMs);
+        this.#mayHold = false;
+        this.#o.log.info({ event: 'leaseReleased', lease: name }, 'released leadership');
         return;
       } catch (err) {
         // A conflict means the lease changed between our read and write: read it again.
         if (isConflict(err) && attempt < 3) continue;
-        this.#o.log.warn({ err, lease: this.#o.name }, 'could not release the lease; it will expire');
+        this.#o.log.warn({ err, lease: name }, 'could not release the lease; it will expire');
         return;
       }
     }
+  }
+
+  /** One API call, aborted after `ms`. */
+  #call<T>(fn: (o: ConfigurationOptions) => Promise<T>, what: string, ms: number): Promise<T> {
+    return callWithDeadline(fn, Math.max(1, ms), what, this.#o.clock);
   }
 
   #spec(transitions: number, acquire: boolean, prev?: V1Lease): V1Lease {
@@ -121,11 +150,18 @@ export class LeaderElector {
     };
   }
 
-  async #attempt(): Promise<boolean> {
+  /**
+   * One try, bounded by `budgetMs` in total: a leader's try by what is left of its renew
+   * deadline, a candidate's by the renew deadline.
+   */
+  async #attempt(budgetMs: number): Promise<boolean> {
     const { api, namespace, name } = this.#o;
+    const clock = this.#o.clock;
+    const end = clock.monotonic() + budgetMs;
+    const call = <T>(fn: (o: ConfigurationOptions) => Promise<T>, what: string) => this.#call(fn, what, end - clock.monotonic());
     let cur: V1Lease | undefined;
     try {
-      cur = await api.readNamespacedLease({ name, namespace });
+      cur = await call((o) => api.readNamespacedLease({ name, namespace }, o), `read lease ${namespace}/${name}`);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -137,14 +173,14 @@ export class LeaderElector {
     switch (d.action) {
       case 'create':
         this.#mayHold = true;
-        await api.createNamespacedLease({ namespace, body: this.#spec(0, true) });
+        await call((o) => api.createNamespacedLease({ namespace, body: this.#spec(0, true) }, o), `create lease ${namespace}/${name}`);
         return true;
       case 'acquire':
         this.#mayHold = true;
-        await api.replaceNamespacedLease({ name, namespace, body: this.#spec(d.transitions, true, cur) });
+        await call((o) => api.replaceNamespacedLease({ name, namespace, body: this.#spec(d.transitions, true, cur) }, o), `acquire lease ${namespace}/${name}`);
         return true;
       case 'renew':
-        await api.replaceNamespacedLease({ name, namespace, body: this.#spec(view?.transitions ?? 0, false, cur) });
+        await call((o) => api.replaceNamespacedLease({ name, namespace, body: this.#spec(view?.transitions ?? 0, false, cur) }, o), `renew lease ${namespace}/${name}`);
         return true;
       case 'wait':
         // Someone else holds it: if we thought we led, we must stop at once.
@@ -154,29 +190,77 @@ export class LeaderElector {
   }
 
   async #tick(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#lost) return;
+    const clock = this.#o.clock;
+    const budget = this.#leading ? this.#lastRenew + this.#o.renewDeadlineMs - clock.monotonic() : this.#o.renewDeadlineMs;
+    // A renew counts from when the try began (the renewTime it writes), never later.
+    const began = clock.monotonic();
     let held = false;
     try {
-      held = await this.#attempt();
+      held = await this.#attempt(budget);
       this.#decided = true;
     } catch (err) {
       this.#o.log.debug({ err, status: httpStatusOf(err), lease: this.#o.name }, 'lease attempt failed');
     }
-    if (this.#stopped) return;
-    const now = this.#o.clock.monotonic();
+    // Leadership may have ended while the try was on the wire (watchdog, failed take-over).
+    if (this.#stopped || this.#lost) return;
+    const now = clock.monotonic();
     if (held) {
-      this.#lastRenew = now;
+      this.#lastRenew = began;
+      this.#armWatchdog();
       if (!this.#leading) {
         this.#leading = true;
         this.#o.log.info({ event: 'leaderElected', lease: this.#o.name, identity: this.#o.identity }, 'became leader');
-        this.#o.onStartedLeading();
+        this.#startLeading();
       }
-    } else if (this.#leading && (this.#otherHolds || now - this.#lastRenew > this.#o.renewDeadlineMs)) {
-      this.#leading = false;
-      this.#o.log.error({ event: 'leaderLost', lease: this.#o.name }, 'could not renew the lease in time; stopping');
-      this.#o.onStoppedLeading();
-      return;
+    } else if (this.#leading && (this.#otherHolds || now - this.#lastRenew >= this.#o.renewDeadlineMs)) {
+      this.#lose(this.#otherHolds ? 'another replica holds the lease' : 'could not renew the lease in time');
     }
-    this.#timer = this.#o.clock.setTimer(this.#o.retryPeriodMs, () => this.#run());
+    if (this.#lost) return;
+    this.#timer = clock.setTimer(this.#o.retryPeriodMs, () => this.#run());
+  }
+
+  #armWatchdog(): void {
+    this.#watchdog?.cancel();
+    const at = this.#lastRenew + this.#o.renewDeadlineMs;
+    this.#watchdog = this.#o.clock.setTimer(at - this.#o.clock.monotonic(), () => {
+      if (this.#leading && !this.#stopped && this.#o.clock.monotonic() >= this.#lastRenew + this.#o.renewDeadlineMs) {
+        this.#lose('no renew succeeded within the renew deadline');
+      }
+    });
+  }
+
+  #lose(why: string): void {
+    if (!this.#leading) return;
+    this.#leading = false;
+    this.#lost = true;
+    this.#watchdog?.cancel();
+    this.#timer?.cancel();
+    const sinceRenewMs = Math.round(this.#o.clock.monotonic() - this.#lastRenew);
+    this.#o.log.error({ event: 'leaderLost', lease: this.#o.name, reason: why, sinceRenewMs, renewDeadlineMs: this.#o.renewDeadlineMs }, `${why}; stopping`);
+    this.#o.onStoppedLeading();
+  }
+
+  #startLeading(): void {
+    let started: void | Promise<void>;
+    try {
+      started = this.#o.onStartedLeading();
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    if (!started) return;
+    started.catch(async (err: unknown) => {
+      if (!this.#leading || this.#stopped) return;
+      // Give the lease back first: a standby then takes over in one retry period
+      // instead of waiting for the lease to expire.
+      this.#o.log.error({ err, event: 'takeOverFailed', lease: this.#o.name }, 'take-over failed; releasing the lease');
+      this.#leading = false;
+      this.#lost = true;
+      this.#watchdog?.cancel();
+      this.#timer?.cancel();
+      await this.#ticking;
+      await this.#release();
+      this.#o.onStoppedLeading();
+    });
   }
 }
