@@ -148,7 +148,7 @@ describe('controller: an IP-family policy edit keeps the valid IPs (issue 8, inp
 });
 
 describe('controller: no Warning for what resolves itself (issue 8, noise)', () => {
-  it('one `kubectl apply` of a pool and its Services makes no AllocationFailed Event', async () => {
+  it('one `kubectl apply` of Services, their pool and its advertisement makes no Warning (AllocationFailed, NotAdvertised)', async () => {
     const ns = await s.createNamespace('apply');
     const pool = s.name('apply');
     const svc = (name: string) => `---
@@ -163,6 +163,11 @@ apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: { name: ${pool}, namespace: ${PoolNamespace} }
 spec: { addresses: [203.0.113.214-203.0.113.217], serviceAllocation: { namespaces: [${ns}] } }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: ${pool}, namespace: ${PoolNamespace} }
+spec: { ipAddressPools: [${pool}] }
 `;
     try {
       await s.k.ok(['apply', '-f', '-'], { input: manifest });
@@ -172,6 +177,7 @@ spec: { addresses: [203.0.113.214-203.0.113.217], serviceAllocation: { namespace
       const warnings = (await s.core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.type === 'Warning');
       expect(warnings.map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`)).toEqual([]);
     } finally {
+      await s.k(['delete', 'l2advertisement', pool, '-n', PoolNamespace, '--ignore-not-found']);
       await s.deletePool(pool);
     }
   });
