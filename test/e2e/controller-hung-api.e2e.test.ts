@@ -14,6 +14,7 @@ import { repoRoot } from '../cluster/cluster.js';
 import { installRbac, startProcess } from '../cluster/components.js';
 import { mintServiceAccountKubeconfig } from '../cluster/accounts.js';
 import { freePort } from '../cluster/control-plane.js';
+import { waitFor } from '../cluster/exec.js';
 import { E2eScope, installCrds, ControllerHandle, timeOf, type LogLine } from './fixtures/controller.js';
 import { startFreezeProxy, type FreezeProxy } from './fixtures/freeze-proxy.js';
 
@@ -63,6 +64,8 @@ describe('controller: leader on a hung API server', () => {
     await b.waitReady();
     await s.createService(ns, 's1');
     await s.waitAssigned(ns, 's1');
+    // The adapter logs a write once it is applied, which can be just after the ingress shows.
+    await waitFor('A logs its write of s1', async () => (writesOf(a.lines()).length > 0 ? true : undefined), 10_000, 50);
     expect(writesOf(a.lines()).map((l) => l.service)).toEqual([`${ns}/s1`]);
 
     proxy.freeze();
@@ -87,6 +90,8 @@ describe('controller: leader on a hung API server', () => {
     expect(Number(lost[0]!.sinceRenewMs)).toBeLessThanOrEqual(RENEW_DEADLINE_MS + 1_000);
     expect(stoppedAfterMs).toBeLessThanOrEqual(RENEW_DEADLINE_MS + 2_000);
     // A wrote nothing after the freeze; B wrote only after A had stopped.
+    // The adapter logs a write once it is applied, which can be just after the ingress shows.
+    await waitFor('A logs its write of s1', async () => (writesOf(a.lines()).length > 0 ? true : undefined), 10_000, 50);
     expect(writesOf(a.lines()).map((l) => l.service)).toEqual([`${ns}/s1`]);
     const bWrites = writesOf(b.lines());
     expect(bWrites.map((l) => l.service)).toContain(`${ns}/s2`);

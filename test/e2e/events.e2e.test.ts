@@ -46,23 +46,24 @@ describe('events: aggregation', () => {
     expect(problems).toEqual([]);
   });
 
-  it('the controller records a failure that repeats on every reconcile as one Event whose count follows', async () => {
+  it('the controller posts a failure that repeats on every reconcile once: one Event, not one per retry', async () => {
     const ns = await s.createNamespace('ctl');
     await s.createPool('ctl', { addresses: ['203.0.113.184-203.0.113.186'], serviceAllocation: { namespaces: [ns] } });
     await s.startLeader();
     // Asks for an IP outside every pool: each reconcile fails the same way.
     await s.createService(ns, 'stuck', { loadBalancerIP: '203.0.113.187' });
-    const countOf = async () => (await s.events(ns, 'stuck')).filter((e) => e.reason === 'AllocationFailed');
-    await waitFor('first AllocationFailed', async () => ((await countOf()).length > 0 ? true : undefined), 20_000, 100);
+    const failures = async () => (await s.events(ns, 'stuck')).filter((e) => e.reason === 'AllocationFailed');
+    await waitFor('first AllocationFailed', async () => ((await failures()).length > 0 ? true : undefined), 20_000, 100);
     const N = 5;
     for (let i = 1; i <= N; i++) {
-      const before = (await countOf())[0]?.count ?? 0;
-      // Any change to the Service makes the controller reconcile it again.
+      // Any change to the Service makes the controller reconcile it again (and fail again).
       await s.patchService(ns, 'stuck', { metadata: { labels: { poke: String(i) } } });
-      await waitFor(`AllocationFailed count above ${before}`, async () => (((await countOf())[0]?.count ?? 0) > before ? true : undefined), 20_000, 100);
+      await new Promise((r) => setTimeout(r, 300));
     }
-    const failed = await countOf();
+    await new Promise((r) => setTimeout(r, 1_500)); // past the settle time: a new post would be on the wire
+    const failed = await failures();
+    // A lasting failure is re-posted at most every 10 minutes (docs/operations.md); every
+    // re-post of the same message would raise this one Event's count, never add an Event.
     expect(failed, JSON.stringify(failed.map((e) => `${e.count}: ${e.message}`))).toHaveLength(1);
-    expect(failed[0]!.count).toBeGreaterThanOrEqual(N + 1);
   });
 });
