@@ -85,12 +85,20 @@ export async function cleanupBench(c: ClusterInfo, ns: string): Promise<void> {
  * The controller as its ServiceAccount, from `entry`: 'bin' = the shipped bin (the
  * bundle, dist/ironlb-controller.mjs), 'dist' = tsc's dist/main.js as separate modules.
  * `nodeOptions` become the process's NODE_OPTIONS (V8 flags). Defaults from
- * IRONLB_BENCH_ENTRY and IRONLB_BENCH_NODE_OPTIONS, so each memory step can be measured.
+ * IRONLB_BENCH_ENTRY and IRONLB_BENCH_NODE_OPTIONS (unset: the NODE_OPTIONS that
+ * deploy/20-controller.yaml ships, so the default figure is what users run; "" = none),
+ * so each memory step can be measured.
  */
+/** The controller container's NODE_OPTIONS in deploy/20-controller.yaml ('' when it sets none). */
+function shippedNodeOptions(): string {
+  const text = readFileSync(join(repoRoot, 'deploy/20-controller.yaml'), 'utf8');
+  return /- name: NODE_OPTIONS\s+value: (.+)/.exec(text)?.[1]?.trim() ?? '';
+}
+
 export async function startBenchController(c: ClusterInfo, o: { entry?: 'bin' | 'dist'; nodeOptions?: string } = {}): Promise<{ ctl: RunningComponent; opsPort: number }> {
   const opsPort = await freePort();
   const entry = o.entry ?? (process.env.IRONLB_BENCH_ENTRY === 'dist' ? 'dist' : 'bin');
-  const nodeOptions = o.nodeOptions ?? process.env.IRONLB_BENCH_NODE_OPTIONS ?? '';
+  const nodeOptions = o.nodeOptions ?? process.env.IRONLB_BENCH_NODE_OPTIONS ?? shippedNodeOptions();
   await installRbac(c, ['00-namespace.yaml', '10-controller-rbac.yaml']);
   const kubeconfig = await mintServiceAccountKubeconfig(c, { namespace: 'metallb-system', name: 'ironlb-controller' });
   const main = join(repoRoot, entry === 'bin' ? 'packages/controller/dist/ironlb-controller.mjs' : 'packages/controller/dist/main.js');
