@@ -7,7 +7,7 @@ import { Demo, DemoError, downDemo, steps } from './demo/run.js';
 import { makeStyle, wantsColor } from './demo/style.js';
 import { Ui } from './demo/ui.js';
 
-const cmd = parseDemoArgs(process.argv.slice(2));
+const cmd = parseDemoArgs(process.argv.slice(2), process.env);
 if ('error' in cmd) {
   process.stderr.write(`demo: ${cmd.error}\n${USAGE}\n`);
   process.exit(2);
