@@ -73,12 +73,13 @@ function infoOf(st: State): ClusterInfo {
 export async function buildBinaries(log: (m: string) => void): Promise<string> {
   log('ensuring Kubernetes binaries (first build takes several minutes; progress follows)');
   const { stdout } = await new Promise<{ stdout: string }>((res, rej) => {
-    // stderr streams straight through so build progress is visible.
-    import('node:child_process').then(({ spawn }) => {
-      const c = spawn('bash', [join(repoRoot, 'test/cluster/build-k8s.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Build progress (stderr) goes line by line to `log`, so it reads like the caller's other progress.
+    Promise.all([import('node:child_process'), import('node:readline')]).then(([{ spawn }, { createInterface }]) => {
+      const c = spawn('bash', [join(repoRoot, 'test/cluster/build-k8s.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      createInterface({ input: c.stderr }).on('line', (l) => log(l));
       let out = '';
       c.stdout.on('data', (d) => (out += d));
-      c.on('exit', (code) => (code === 0 ? res({ stdout: out }) : rej(new Error(`build-k8s.sh failed with exit ${code}`))));
+      c.on('close', (code) => (code === 0 ? res({ stdout: out }) : rej(new Error(`build-k8s.sh failed with exit ${code}`))));
     }, rej);
   });
   const bin = stdout.trim().split('\n').pop();
