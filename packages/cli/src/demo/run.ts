@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { down, listClusterIds, release, up } from '../../../../test/cluster/cluster.js';
 import type { ClusterInfo } from '../../../../test/cluster/types.js';
 import { setNodeLink } from '../../../../test/netlab/traffic.js';
-import { announcementLines, explainFailover } from './explain.js';
+import { announcementLines, clock, explainFailover } from './explain.js';
 import { explorerBin, installIronlb, startSpeakerDaemon } from './install.js';
 import { demoMarker, ensureDist, ensureKubernetes, gatherFacts } from './machine.js';
 import { problems } from './prereq.js';
@@ -97,7 +97,7 @@ export class Demo {
     if (after) ui.say(`ServiceL2Status ${after.name} now: ${after.node} on ${after.interfaces.join(', ')}`);
     const survivors = c.nodes.filter((n) => n.name !== seen);
     const why = explainFailover(readSpeakerLogs(c, survivors), { service: SERVICE_KEY, vip: assigned.ip, oldOwner: seen, newOwner: sum.newOwner!, crashMs: crash.crashMs - 50 });
-    ui.say('why, from the speakers\' logs:');
+    ui.say(`why, from the survivors' logs (UTC; the crash was at ${clock(crash.crashMs)}):`);
     for (const l of why.length ? why : ['(no speaker log line mentions it)']) ui.say(`  ${l}`);
 
     if (keep) {
