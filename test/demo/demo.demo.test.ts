@@ -33,7 +33,7 @@ function npmRunDemo(args: string[]): Promise<Result> {
 }
 
 /** Runs the demo in its own process group and sends SIGINT to the group (a Ctrl-C) once stdout matches `at`. */
-function interruptDemoAt(at: RegExp): Promise<Result & { interruptedAfter: string }> {
+function interruptDemoAt(at: RegExp): Promise<Result & { signal: NodeJS.Signals | null; interruptedAfter: string }> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env.NO_COLOR;
@@ -49,7 +49,7 @@ function interruptDemoAt(at: RegExp): Promise<Result & { interruptedAfter: strin
       }
     });
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr, interruptedAfter: stdout.slice(Math.max(0, sentAt)) }));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr, interruptedAfter: stdout.slice(Math.max(0, sentAt)) }));
   });
 }
 
@@ -124,9 +124,10 @@ describe('npm run demo', () => {
   it.each([
     ['while the cluster comes up (etcd and kube-apiserver starting)', /cluster: starting kube-apiserver/],
     ['while the owner is crashed under traffic', /after 1\.5 s: SIGKILL/],
-  ])('Ctrl-C %s: exits 130, stops telling the story and leaves nothing behind', async (_when, at) => {
+  ])('Ctrl-C %s: exits on SIGINT, stops telling the story and leaves nothing behind', async (_when, at) => {
     const r = await interruptDemoAt(at);
-    expect(r.code).toBe(130);
+    // The demo exits 130; npm, Ctrl-C'd too, waits for it and then dies of the same SIGINT (a shell shows 130 either way).
+    expect(r.code === 130 || r.signal === 'SIGINT', `exit ${r.code} ${r.signal}`).toBe(true);
     expect(r.stderr).toContain('demo: SIGINT: tearing down');
     expect(r.interruptedAfter).not.toMatch(/failover|before the crash|demo failed|\d+\/9 /);
     await expectNothingLeft(pidsIn(r.stdout));
