@@ -131,7 +131,7 @@ export class Demo {
   explore(c: ClusterInfo, keep: boolean, vip: string): void {
     const { ui } = this;
     ui.step(keep ? 'explore (everything keeps running)' : 'explore');
-    if (!keep) ui.say('this run removes everything now; with npm run demo -- --keep it stays up and then:');
+    if (!keep) ui.say("this run removes everything now; npm run demo -- --keep leaves it up and prints these for its own cluster (its paths differ from this run's):");
     ui.say(`export KUBECONFIG=${c.kubeconfig}`);
     ui.say(`export PATH=${explorerBin(c)}:$PATH   # kubectl and the kubectl-ironlb plugin`);
     ui.say('kubectl get ipaddresspools,servicel2statuses -A');
