@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, isAlive, startDaemon, stopProcess, waitFor } from './exec.js';
+import { run, isAlive, sleep, startDaemon, stopProcess, waitFor } from './exec.js';
 import { ensurePki, pkiPaths } from './certs.js';
 import { controlPlaneAlive, freePort, serverUrl, startControlPlane, type ControlPlaneState } from './control-plane.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -73,12 +73,13 @@ function infoOf(st: State): ClusterInfo {
 export async function buildBinaries(log: (m: string) => void): Promise<string> {
   log('ensuring Kubernetes binaries (first build takes several minutes; progress follows)');
   const { stdout } = await new Promise<{ stdout: string }>((res, rej) => {
-    // stderr streams straight through so build progress is visible.
-    import('node:child_process').then(({ spawn }) => {
-      const c = spawn('bash', [join(repoRoot, 'test/cluster/build-k8s.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Build progress (stderr) goes line by line to `log`, so it reads like the caller's other progress.
+    Promise.all([import('node:child_process'), import('node:readline')]).then(([{ spawn }, { createInterface }]) => {
+      const c = spawn('bash', [join(repoRoot, 'test/cluster/build-k8s.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      createInterface({ input: c.stderr }).on('line', (l) => log(l));
       let out = '';
       c.stdout.on('data', (d) => (out += d));
-      c.on('exit', (code) => (code === 0 ? res({ stdout: out }) : rej(new Error(`build-k8s.sh failed with exit ${code}`))));
+      c.on('close', (code) => (code === 0 ? res({ stdout: out }) : rej(new Error(`build-k8s.sh failed with exit ${code}`))));
     }, rej);
   });
   const bin = stdout.trim().split('\n').pop();
@@ -128,10 +129,54 @@ export async function reapStale(log: (m: string) => void): Promise<void> {
   }
 }
 
+/**
+ * Runs `fn` holding the machine-wide lock on creating clusters (a file made with O_EXCL in
+ * clustersDir(), holding the holder's pid; a dead holder's lock is taken over). Two `up`s
+ * started at once (two `npm run demo`s) otherwise both find the machine free and both
+ * create a cluster on the one subnet. Waits up to `timeoutMs` for the lock.
+ */
+export async function withCreateLock<T>(fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  mkdirSync(clustersDir(), { recursive: true });
+  const lock = join(clustersDir(), '.create.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(lock, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    // An empty file is a holder between create and write: alive.
+    if (holder > 0 && !isAlive(holder)) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another cluster is being created (process ${holder} holds ${lock})`);
+    await sleep(100);
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`cluster: ${m}\n`));
   if (process.getuid?.() !== 0) throw new Error('the cluster-in-a-box needs root (network namespaces, veth, sysctls)');
   const started = Date.now();
+  // Checking that no other cluster exists and recording this one is one step for the machine.
+  const st = await withCreateLock(() => claim(opts, log));
+  return start(st, log, started);
+}
+
+async function claim(opts: UpOptions, log: (m: string) => void): Promise<State> {
   await reapStale(log);
   const id = opts.id ?? newId();
   const nodeCount = opts.nodes ?? 3;
@@ -152,6 +197,12 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   st ??= { id, plan: makePlan(id, nodeCount), binDir, responderPids: {}, ownerPid: opts.ownerPid, createdAt: new Date().toISOString() };
   st.binDir = binDir;
   writeState(st);
+  return st;
+}
+
+async function start(st: State, log: (m: string) => void, started: number): Promise<ClusterInfo> {
+  const { id, binDir } = st;
+  const nodeCount = st.plan.nodes.length;
   const dir = join(clustersDir(), id);
 
   try {

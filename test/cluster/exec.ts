@@ -1,7 +1,7 @@
 // Small process helpers for the harness. Failures throw with the command line and its
 // stderr, so a broken step in CI says exactly what failed.
 import { execFile, spawn, type SpawnOptions } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 
 export interface RunResult {
   stdout: string;
@@ -68,11 +68,26 @@ export function startDaemon(cmd: string, args: string[], logFile: string, opts: 
   }
 }
 
+/**
+ * The process runs. A zombie (exited, not yet reaped — how a `--keep` demo's daemons end
+ * once their parent is gone, until init reaps them) counts as gone: waiting for the reap
+ * made stopping each one cost up to a second more.
+ */
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/PID/stat: "pid (comm) S …"; comm may hold spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
   } catch {
     return false;
   }

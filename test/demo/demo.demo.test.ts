@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clustersDir, down, listClusterIds, repoRoot } from '../cluster/cluster.js';
-import { isAlive, runIn } from '../cluster/exec.js';
+import { isAlive, run, runIn } from '../cluster/exec.js';
 import { kubectl } from '../cluster/kubectl.js';
 import { listLeftovers } from '../netlab/netlab.js';
 
@@ -30,6 +30,33 @@ function npmRunDemo(args: string[]): Promise<Result> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs the demo in its own process group and sends SIGINT to the group (a Ctrl-C) once stdout matches `at`. */
+function interruptDemoAt(at: RegExp): Promise<Result & { signal: NodeJS.Signals | null; interruptedAfter: string }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    const child = spawn('npm', ['run', '--silent', 'demo'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let sentAt = -1;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (sentAt < 0 && at.test(stdout)) {
+        sentAt = stdout.length;
+        process.kill(-child.pid!, 'SIGINT');
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr, interruptedAfter: stdout.slice(Math.max(0, sentAt)) }));
+  });
+}
+
+/** Processes running from a cluster's state (etcd, kube-apiserver, …): none may outlive the demo. */
+async function clusterProcesses(): Promise<string[]> {
+  const r = await run('ps', ['-eo', 'pid=,args='], { allowFail: true });
+  return r.stdout.split('\n').filter((l) => l.includes(`${clustersDir()}/`) || /\b(speaker|controller)\/dist\/main\.js/.test(l));
 }
 
 const pidsIn = (out: string) => [...out.matchAll(/: pid (\d+)/g)].map((m) => Number(m[1]));
@@ -94,6 +121,19 @@ describe('npm run demo', () => {
     await expectNothingLeft(pids);
   });
 
+  it.each([
+    ['while the cluster comes up (etcd and kube-apiserver starting)', /cluster: starting kube-apiserver/],
+    ['while the owner is crashed under traffic', /after 1\.5 s: SIGKILL/],
+  ])('Ctrl-C %s: exits on SIGINT, stops telling the story and leaves nothing behind', async (_when, at) => {
+    const r = await interruptDemoAt(at);
+    // The demo exits 130; npm, Ctrl-C'd too, waits for it and then dies of the same SIGINT (a shell shows 130 either way).
+    expect(r.code === 130 || r.signal === 'SIGINT', `exit ${r.code} ${r.signal}`).toBe(true);
+    expect(r.stderr).toContain('demo: SIGINT: tearing down');
+    expect(r.interruptedAfter).not.toMatch(/failover|before the crash|demo failed|\d+\/9 /);
+    await expectNothingLeft(pidsIn(r.stdout));
+    expect(await clusterProcesses()).toEqual([]);
+  });
+
   it('--keep leaves it running and ends on one JSON line; --down removes it all', async () => {
     const r = await npmRunDemo(['--keep']);
     expect(r.code).toBe(0);
@@ -122,6 +162,17 @@ describe('npm run demo', () => {
     expect(l2.stdout).toMatch(/^node-\d$/);
     const served = await runIn(kept.client.netns, 'curl', ['-s', '-m', '2', `http://${vip}/`]);
     expect(served.stdout.trim()).toBe(l2.stdout);
+    // What it printed last about the owner is what the cluster and the client see now.
+    expect(r.stdout).toContain(`announces ${vip} now`);
+    expect(new RegExp(`(node-\\d) announces ${vip.replaceAll('.', '\\.')} now`).exec(r.stdout)?.[1]).toBe(l2.stdout);
+
+    // The exploration hints, copy-pasted into a shell as printed, work.
+    const hints = r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^(export |kubectl |ip netns exec )/.test(l));
+    expect(hints.join('\n')).not.toMatch(/<[^>]+>/); // no placeholders left to fill in
+    const shell = await run('bash', ['-euo', 'pipefail', '-c', hints.map((h) => h.replace(/\s+#.*$/, '')).join('\n')], { allowFail: true });
+    expect(shell.code, shell.stderr).toBe(0);
+    expect(shell.stdout).toMatch(/default-pool/);
+    expect(shell.stdout).toMatch(new RegExp(`demo\\s+hello\\s+${vip.replaceAll('.', '\\.')}`)); // kubectl ironlb status: one row for demo/hello
 
     const d = await npmRunDemo(['--down']);
     expect(d.code).toBe(0);

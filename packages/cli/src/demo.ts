@@ -7,7 +7,7 @@ import { Demo, DemoError, downDemo, steps } from './demo/run.js';
 import { makeStyle, wantsColor } from './demo/style.js';
 import { Ui } from './demo/ui.js';
 
-const cmd = parseDemoArgs(process.argv.slice(2));
+const cmd = parseDemoArgs(process.argv.slice(2), process.env);
 if ('error' in cmd) {
   process.stderr.write(`demo: ${cmd.error}\n${USAGE}\n`);
   process.exit(2);
@@ -42,6 +42,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (interrupted) return;
     interrupted = true;
+    ui.mute();
     process.stderr.write(`\ndemo: ${sig}: tearing down\n`);
     void demo.teardown().finally(() => process.exit(130));
   });
@@ -53,10 +54,10 @@ try {
   kept = await demo.run(cmd.keep);
   if (!cmd.keep) ui.step('tearing down');
 } catch (e) {
-  if (interrupted) await new Promise(() => {}); // the signal handler finishes and exits
-  fail(e instanceof DemoError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e));
+  if (!interrupted) fail(e instanceof DemoError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e));
   code = 1;
 }
+if (interrupted) await new Promise(() => {}); // the signal handler tears down and exits 130
 await demo.teardown().catch((e: unknown) => {
   fail(`teardown: ${e instanceof Error ? e.message : String(e)}`);
   code = 1;

@@ -12,6 +12,15 @@ describe('parseDemoArgs', () => {
     [['--keep', '--down'], { error: '--keep and --down exclude each other' }],
     [['--kepe'], { error: 'unknown argument "--kepe"' }],
   ])('%j → %j', (argv, want) => expect(parseDemoArgs(argv)).toEqual(want));
+
+  // `npm run demo --keep` (no `--`): npm keeps the flag and sets npm_config_keep=true.
+  it.each([
+    [[], { npm_config_keep: 'true', npm_lifecycle_event: 'demo' }, { kind: 'run', keep: true }],
+    [[], { npm_config_down: 'true', npm_lifecycle_event: 'demo' }, { kind: 'down' }],
+    [['--keep'], { npm_config_down: 'true', npm_lifecycle_event: 'demo' }, { error: '--keep and --down exclude each other' }],
+    [[], { npm_config_keep: 'false', npm_lifecycle_event: 'demo' }, { kind: 'run', keep: false }],
+    [[], { npm_config_keep: 'true', npm_lifecycle_event: 'test' }, { kind: 'run', keep: false }],
+  ])('%j with npm env %j → %j', (argv, env, want) => expect(parseDemoArgs(argv, env)).toEqual(want));
 });
 
 const ok: MachineFacts = {

@@ -27,7 +27,8 @@ export function timeOf(l: LogLine): number {
   return typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : NaN;
 }
 
-const clock = (ms: number) => (Number.isNaN(ms) ? '--:--:--.---' : new Date(ms).toISOString().slice(11, 23));
+/** `HH:MM:SS.mmm` (UTC, as pino's time is shown here) of wall-clock ms. */
+export const clock = (ms: number) => (Number.isNaN(ms) ? '--:--:--.---' : new Date(ms).toISOString().slice(11, 23));
 
 function value(v: unknown): string {
   return Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);

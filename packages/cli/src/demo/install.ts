@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { adoptProcess, repoRoot } from '../../../../test/cluster/cluster.js';
 import { controllerLaunch, speakerLaunch } from '../../../../test/cluster/components.js';
 import { freePort } from '../../../../test/cluster/control-plane.js';
-import { isAlive, sleep, startDaemon, StopWaiting, waitFor } from '../../../../test/cluster/exec.js';
+import { isAlive, sleep, startDaemon, stopProcess, StopWaiting, waitFor } from '../../../../test/cluster/exec.js';
 import { kubectl, waitCrdsEstablished } from '../../../../test/cluster/kubectl.js';
 import type { ClusterInfo, NodeInfo } from '../../../../test/cluster/types.js';
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Ui } from './ui.js';
 
 export const NAMESPACE = 'metallb-system';
@@ -26,11 +26,21 @@ const tail = (file: string, n = 15) => {
   }
 };
 
+/** Hands `pid` to the cluster so its removal stops it; if the cluster is gone already (Ctrl-C), stops it now. */
+function adopt(c: ClusterInfo, name: string, pid: number): void {
+  try {
+    adoptProcess(c.id, name, pid);
+  } catch (e) {
+    void stopProcess(pid, 0);
+    throw e;
+  }
+}
+
 async function startController(c: ClusterInfo, ui: Ui): Promise<number> {
   const port = await freePort();
   const l = await controllerLaunch(c, { args: ['--metrics-addr', `127.0.0.1:${port}`, '--log-level', 'info'], identity: 'ironlb-controller-demo' });
   const pid = startDaemon(l.cmd, l.args, controllerLog(c), { env: l.env });
-  adoptProcess(c.id, 'controller', pid);
+  adopt(c, 'controller', pid);
   await waitFor('the controller to be ready (/readyz)', async () => {
     if (!isAlive(pid)) throw new StopWaiting(`the controller exited:\n${tail(controllerLog(c))}`);
     const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
@@ -44,7 +54,7 @@ async function startController(c: ClusterInfo, ui: Ui): Promise<number> {
 export async function startSpeakerDaemon(c: ClusterInfo, node: NodeInfo): Promise<number> {
   const l = await speakerLaunch(c, node, { logLevel: 'info' });
   const pid = startDaemon(l.cmd, l.args, speakerLog(c, node.name), { env: l.env });
-  adoptProcess(c.id, `speaker-${node.name}`, pid);
+  adopt(c, `speaker-${node.name}`, pid);
   return pid;
 }
 
@@ -69,4 +79,19 @@ export async function installIronlb(c: ClusterInfo, ui: Ui): Promise<Map<string,
   await sleep(1_500);
   ui.say(`${speakers.size} speakers joined (a Lease each, heartbeats on UDP 7946)`);
   return speakers;
+}
+
+/**
+ * A directory to put on PATH while exploring: the cluster's kubectl and the kubectl-ironlb
+ * plugin (this checkout's dist/, run by this Node), so `kubectl ironlb` works whatever npm
+ * linked into node_modules/.bin. Lives in the cluster's state dir: `--down` removes it.
+ */
+export function explorerBin(c: ClusterInfo): string {
+  const dir = join(c.stateDir, 'bin');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'kubectl'))) symlinkSync(c.kubectl, join(dir, 'kubectl'));
+  const plugin = join(dir, 'kubectl-ironlb');
+  writeFileSync(plugin, `#!/bin/sh\nexec '${process.execPath}' '${join(repoRoot, 'packages/cli/dist/main.js')}' "$@"\n`);
+  chmodSync(plugin, 0o755);
+  return dir;
 }

@@ -27,7 +27,7 @@ export function problems(f: MachineFacts): string[] {
   else if (!f.addonBuilt) out.push("the speaker's native addon is not built (packages/speaker/build/Release/ironlb_packet.node): run bash .ci/setup (or npm ci)");
   for (const c of f.clusters) {
     if (c.demo) out.push(`a demo cluster (${c.id}) is still running from npm run demo -- --keep: remove it with npm run demo -- --down`);
-    else if (c.ownerPid) out.push(`a cluster-in-a-box (${c.id}) is running, owned by process ${c.ownerPid} (a test run or bench?); only one can run per machine: wait for it or stop that process`);
+    else if (c.ownerPid) out.push(`a cluster-in-a-box (${c.id}) is running, owned by process ${c.ownerPid} (another npm run demo, a test run or a bench?); only one can run per machine: wait for it or stop that process`);
     else out.push(`a cluster-in-a-box (${c.id}) is running (npm run cluster:up); only one can run per machine: npm run cluster:down -- --id ${c.id}`);
   }
   return out;

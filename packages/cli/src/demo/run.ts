@@ -3,14 +3,14 @@
 // and, should this process die, by the cluster's watchdog — unless --keep hands it over.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { down, listClusterIds, release, repoRoot, up } from '../../../../test/cluster/cluster.js';
+import { down, listClusterIds, release, up } from '../../../../test/cluster/cluster.js';
 import type { ClusterInfo } from '../../../../test/cluster/types.js';
-import { setNodeLink, waitSingleOwner } from '../../../../test/netlab/traffic.js';
-import { announcementLines, explainFailover } from './explain.js';
-import { installIronlb, startSpeakerDaemon } from './install.js';
+import { setNodeLink } from '../../../../test/netlab/traffic.js';
+import { announcementLines, clock, explainFailover } from './explain.js';
+import { explorerBin, installIronlb, startSpeakerDaemon } from './install.js';
 import { demoMarker, ensureDist, ensureKubernetes, gatherFacts } from './machine.js';
 import { problems } from './prereq.js';
-import { applyDemoObjects, crashOwner, readSpeakerLogs, SERVICE, SERVICE_KEY, waitAssigned, waitL2Status, waitOneAnnouncer } from './scenario.js';
+import { applyDemoObjects, crashOwner, readSpeakerLogs, SERVICE, SERVICE_KEY, waitAssigned, waitL2Status, waitOneAnnouncer, waitRejoined, waitSettledOwner } from './scenario.js';
 import { describeFailover, summarizeFailover } from './summary.js';
 import { renderTimeline } from './timeline.js';
 import type { Ui } from './ui.js';
@@ -32,6 +32,8 @@ export class DemoError extends Error {}
 
 export class Demo {
   #cluster: ClusterInfo | undefined;
+  /** The cluster coming up: a Ctrl-C then waits for it, to remove it (etcd and kube-apiserver included). */
+  #up: Promise<ClusterInfo> | undefined;
   #kept = false;
   #teardown: Promise<void> | undefined;
 
@@ -51,7 +53,12 @@ export class Demo {
     await ensureDist(ui);
 
     ui.step('bringing up the cluster-in-a-box (etcd, kube-apiserver, kube-controller-manager; 3 node namespaces and a client)');
-    const c = await up({ nodes: 3, ownerPid: process.pid, binDir, log: ui.progress('cluster') });
+    this.#up = up({ nodes: 3, ownerPid: process.pid, binDir, log: ui.progress('cluster') });
+    const c = await this.#up.catch(async (e: unknown) => {
+      // Another demo or a test run may have started its cluster since the check: say so.
+      const found = problems(await gatherFacts(() => {}));
+      throw found.length ? new DemoError(`cannot run the demo:\n${found.map((p) => `  - ${p}`).join('\n')}`) : e;
+    });
     this.#cluster = c;
     ui.say(`cluster ${c.id}: API server ${c.server}; nodes ${c.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}; client ${c.client.ip} (netns ${c.client.netns})`);
 
@@ -90,16 +97,20 @@ export class Demo {
     if (after) ui.say(`ServiceL2Status ${after.name} now: ${after.node} on ${after.interfaces.join(', ')}`);
     const survivors = c.nodes.filter((n) => n.name !== seen);
     const why = explainFailover(readSpeakerLogs(c, survivors), { service: SERVICE_KEY, vip: assigned.ip, oldOwner: seen, newOwner: sum.newOwner!, crashMs: crash.crashMs - 50 });
-    ui.say('why, from the speakers\' logs:');
+    ui.say(`why, from the survivors' logs (UTC; the crash was at ${clock(crash.crashMs)}):`);
     for (const l of why.length ? why : ['(no speaker log line mentions it)']) ui.say(`  ${l}`);
 
     if (keep) {
+      const restartMs = Date.now();
       await setNodeLink(c, owner, true);
       await startSpeakerDaemon(c, owner);
-      const back = await waitSingleOwner(c, assigned.ip, 30_000);
-      ui.say(`${seen} is back (link up, speaker restarted); ${back} announces ${assigned.ip} now`);
+      // The restarted speaker rejoins and the election may hand the IP back to it (after
+      // its ARP probes): report the owner once the peers see it and the answer is stable.
+      await waitRejoined(c, seen, survivors, restartMs);
+      const back = await waitSettledOwner(c, assigned.ip);
+      ui.say(`${seen} is back (link up, speaker restarted, rejoined); ${back} announces ${assigned.ip} now${back === seen ? ' (first in the election order again)' : ''}`);
     }
-    this.explore(c, keep);
+    this.explore(c, keep, assigned.ip);
     if (keep) {
       await release(c.id);
       this.#kept = true;
@@ -117,16 +128,16 @@ export class Demo {
     return undefined;
   }
 
-  explore(c: ClusterInfo, keep: boolean): void {
+  explore(c: ClusterInfo, keep: boolean, vip: string): void {
     const { ui } = this;
     ui.step(keep ? 'explore (everything keeps running)' : 'explore');
-    if (!keep) ui.say('this run removes everything now; with npm run demo -- --keep it stays up and then:');
+    if (!keep) ui.say("this run removes everything now; npm run demo -- --keep leaves it up and prints these for its own cluster (its paths differ from this run's):");
     ui.say(`export KUBECONFIG=${c.kubeconfig}`);
-    ui.say(`export PATH=${c.binDir}:${join(repoRoot, 'node_modules/.bin')}:$PATH   # the built kubectl, and kubectl-ironlb`);
+    ui.say(`export PATH=${explorerBin(c)}:$PATH   # kubectl and the kubectl-ironlb plugin`);
     ui.say('kubectl get ipaddresspools,servicel2statuses -A');
     ui.say(`kubectl get service ${SERVICE.name} -n ${SERVICE.namespace}`);
     ui.say('kubectl ironlb status');
-    ui.say(`ip netns exec ${c.client.netns} curl -s http://<the IP>/   # which node serves it`);
+    ui.say(`ip netns exec ${c.client.netns} curl -s http://${vip}/   # which node serves ${SERVICE_KEY}`);
     ui.say(`logs: ${join(c.stateDir, 'logs')} (controller.log, speaker-node-N.log)`);
     if (keep) ui.say('remove it all: npm run demo -- --down');
   }
@@ -134,10 +145,11 @@ export class Demo {
   /** Removes the cluster unless --keep handed it over; safe to call twice (Ctrl-C during a failure). */
   teardown(): Promise<void> {
     this.#teardown ??= (async () => {
-      const c = this.#cluster;
+      // up() removes what it made when it fails, and otherwise returns the cluster to remove.
+      const c = this.#cluster ?? (await this.#up?.catch(() => undefined));
       if (!c || this.#kept) return;
-      this.ui.say(this.ui.style.dim(`removing cluster ${c.id} (processes, namespaces, links, state)`));
-      await down(c.id, this.ui.progress('cluster'));
+      this.ui.say(this.ui.style.dim(`removing cluster ${c.id} (processes, namespaces, links, state)`), true);
+      await down(c.id, this.ui.progress('cluster', true));
     })();
     return this.#teardown;
   }

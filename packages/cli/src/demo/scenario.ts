@@ -10,7 +10,7 @@ import type { ClusterInfo, NodeInfo } from '../../../../test/cluster/types.js';
 import { createRunningPod } from '../../../../test/cluster/workloads.js';
 import { addVips } from '../../../../test/netlab/netlab.js';
 import { monoNs, setNodeLink, startConnectLoop, waitSingleOwner, type ConnectSample } from '../../../../test/netlab/traffic.js';
-import { parseLogLines, type NodeLog } from './explain.js';
+import { parseLogLines, timeOf, type NodeLog } from './explain.js';
 import { NAMESPACE, speakerLog } from './install.js';
 import type { Ui } from './ui.js';
 
@@ -113,4 +113,24 @@ export async function crashOwner(c: ClusterInfo, vip: string, owner: NodeInfo, s
     setNodeLink(c, owner, false),
   ]);
   return { samples: await loop.done, crashNs, crashMs };
+}
+
+/** Waits until every survivor has heard `node` alive again since `sinceMs` (its speaker restarted and rejoined). */
+export async function waitRejoined(c: ClusterInfo, node: string, survivors: readonly NodeInfo[], sinceMs: number): Promise<void> {
+  await waitFor(`${survivors.map((n) => n.name).join(', ')} to hear ${node} alive again`, async () => {
+    const logs = readSpeakerLogs(c, survivors);
+    return logs.every((l) => l.lines.some((x) => x.event === 'peerAlive' && x.peer === node && timeOf(x) >= sinceMs)) ? true : undefined;
+  }, 30_000, 200);
+}
+
+/** The node announcing `vip` once ServiceL2Status and the client agree on it twice in a row. */
+export async function waitSettledOwner(c: ClusterInfo, vip: string): Promise<string> {
+  let last: string | undefined;
+  return waitFor(`one settled owner of ${vip}`, async () => {
+    const status = await waitL2Status(c, undefined, 5_000).catch(() => undefined);
+    const seen = status && (await waitSingleOwner(c, vip, 3_000, (n) => n === status.node).catch(() => undefined));
+    const agreed = seen !== undefined && seen === last ? seen : undefined;
+    last = seen;
+    return agreed;
+  }, 60_000, 1_000);
 }
