@@ -37,25 +37,19 @@ export function createKubePorts(kc: KubeConfig, o: { identity: string; clock: Cl
   const custom = kc.makeApiClient(CustomObjectsApi);
   const component = o.fieldManager ?? 'ironlb-controller';
   const base = { kc, clock: o.clock, log: o.log };
+  /** A metallb.io/v1beta1 resource of `namespace`, as plain JSON. */
+  const watchMetallb = (plural: string, namespace: string, h: WatchHandlers<KubernetesObject>) =>
+    watchResource<KubernetesObject>({
+      ...base,
+      ...h,
+      path: `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${namespace}/${plural}`,
+      list: async () => (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace, plural })) as KubernetesListObject<KubernetesObject>,
+    });
   return {
     watchServices: (h) => watchResource<V1Service>({ ...base, ...h, path: '/api/v1/services', list: () => core.listServiceForAllNamespaces() }),
     watchNamespaces: (h) => watchResource<V1Namespace>({ ...base, ...h, path: '/api/v1/namespaces', list: () => core.listNamespace() }),
-    watchPools: (namespace, h) =>
-      watchResource<KubernetesObject>({
-        ...base,
-        ...h,
-        path: `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${namespace}/${MetallbResources.ipAddressPool.plural}`,
-        list: async () =>
-          (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.ipAddressPool.plural })) as KubernetesListObject<KubernetesObject>,
-      }),
-    watchAdvertisements: (namespace, h) =>
-      watchResource<KubernetesObject>({
-        ...base,
-        ...h,
-        path: `/apis/${MetallbGroup}/${MetallbVersion}/namespaces/${namespace}/${MetallbResources.l2Advertisement.plural}`,
-        list: async () =>
-          (await custom.listNamespacedCustomObject({ group: MetallbGroup, version: MetallbVersion, namespace, plural: MetallbResources.l2Advertisement.plural })) as KubernetesListObject<KubernetesObject>,
-      }),
+    watchPools: (namespace, h) => watchMetallb(MetallbResources.ipAddressPool.plural, namespace, h),
+    watchAdvertisements: (namespace, h) => watchMetallb(MetallbResources.l2Advertisement.plural, namespace, h),
     listServices: async () => (await callWithDeadline((opts) => core.listServiceForAllNamespaces({}, opts), LIST_DEADLINE_MS, 'list services', o.clock)).items,
     writer: createStatusWriter(kc, component, o.clock),
     poolAnnotations: createPoolAnnotationWriter(kc, component, o.clock),

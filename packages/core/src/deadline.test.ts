@@ -1,3 +1,4 @@
+import { loopbackKubeConfig } from './test-support/index.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
 import { withDeadline, withDeadlineRetryingThrottle } from './deadline.js';
@@ -74,7 +75,7 @@ describe('callWithDeadline with client-node', () => {
   // client-node carries our options, not Kubernetes behaviour.
   it('keeps the caller options (a patch Content-Type) and aborts the request at the deadline', async () => {
     const { createServer } = await import('node:http');
-    const { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
+    const { CoreV1Api, PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
     const seen: { url: string; type: string | undefined }[] = [];
     let hungClosed!: () => void;
     const closed = new Promise<void>((r) => (hungClosed = r));
@@ -92,13 +93,7 @@ describe('callWithDeadline with client-node', () => {
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, skipTLSVerify: true }],
-        users: [{ name: 'u' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
+      const kc = loopbackKubeConfig(srv);
       const api = kc.makeApiClient(CoreV1Api);
       const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
       const { systemClock } = await import('./clock.js');

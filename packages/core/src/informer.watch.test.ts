@@ -3,8 +3,9 @@
 // really cancelled — the server sees its connection close — and that a new watch
 // follows, not any Kubernetes behaviour.
 import { createServer, type IncomingMessage } from 'node:http';
+import { loopbackKubeConfig } from './test-support/index.js';
 import { describe, expect, it } from 'vitest';
-import { KubeConfig, type V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
 import { ManualClock } from './clock.js';
 import { createLogger } from './log.js';
 import { watchResource } from './informer.js';
@@ -23,13 +24,7 @@ describe('watchResource idle limit', () => {
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const clock = new ManualClock();
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = loopbackKubeConfig(srv);
     const w = watchResource<V1Service>({
       kc, clock, path: '/api/v1/services',
       log: createLogger({ component: 'test', level: 'error', destination: { write: () => undefined } }),

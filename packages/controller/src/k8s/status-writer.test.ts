@@ -2,8 +2,8 @@
 // answers (what is checked is that client-node's request is really cancelled, not any
 // Kubernetes behaviour).
 import { createServer } from 'node:http';
+import { loopbackKubeConfig } from '@ironlb/core/test-support';
 import { describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ManualClock } from '@ironlb/core';
 import { createStatusWriter } from './status-writer.js';
 
@@ -19,13 +19,7 @@ describe('createStatusWriter.abortAll', () => {
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, skipTLSVerify: true }],
-        users: [{ name: 'u' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
+      const kc = loopbackKubeConfig(srv);
       const w = createStatusWriter(kc, 'test', new ManualClock());
       const patch = w.setIngress('ns', 'svc', ['203.0.113.1']);
       patch.catch(() => undefined);
