@@ -1,5 +1,5 @@
 // kubectl with the cluster's admin kubeconfig (or another one for RBAC checks).
-import { run, type RunOptions } from './exec.js';
+import { run, waitFor, type RunOptions } from './exec.js';
 
 export interface KubectlTarget {
   kubectl: string;
@@ -23,17 +23,15 @@ export async function getJson<T = unknown>(t: KubectlTarget, args: string[]): Pr
 /**
  * Waits until every CRD is Established (up to `timeoutMs`). `kubectl wait` fails at once
  * ("status.conditions accessor error") on a CRD the API server has not given a status
- * yet, right after `apply`, so each try is retried until the deadline.
+ * yet, right after `apply`, so each try is retried until the deadline; so is a list of
+ * metallb.io resources, which answers 429 until their storage is ready.
  */
 export async function waitCrdsEstablished(t: KubectlTarget, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await kubectl(t, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=10s']);
-      return;
-    } catch (e) {
-      if (Date.now() >= deadline) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  await waitFor('CRDs Established', async () => {
+    await kubectl(t, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=10s']);
+    // Established comes before the resource's storage is ready ("429: storage is
+    // (re)initializing"): done once the resources can be listed.
+    await kubectl(t, ['get', 'ipaddresspools,l2advertisements,servicel2statuses', '-A']);
+    return true;
+  }, timeoutMs, 250);
 }
